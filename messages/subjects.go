@@ -1,0 +1,40 @@
+package messages
+
+// Client API subjects. Every node serves them in the queue group
+// APIQueueGroup, so NATS spreads clients over the nodes and any node
+// coordinates.
+const (
+	SubjectGet             = "kv.api.get"
+	SubjectPut             = "kv.api.put"
+	SubjectDelete          = "kv.api.delete"
+	SubjectNamespaceCreate = "kv.api.ns.create"
+	SubjectNamespaceList   = "kv.api.ns.list"
+	SubjectStatus          = "kv.api.status"
+	APIQueueGroup          = "kv"
+)
+
+// Internal subjects. A node subscribes to kv.internal.<node>.> once, so
+// subject interest changes only when a node joins, never when a partition
+// moves.
+const (
+	// SubjectJoin is where a starting node announces itself to everyone.
+	SubjectJoin = "kv.internal.join"
+	// SubjectNamespaceSync carries namespace definitions to every node.
+	SubjectNamespaceSync = "kv.internal.ns"
+	internalPrefix       = "kv.internal."
+)
+
+// NodeSubjectPrefix is the prefix of every subject addressed to one node.
+func NodeSubjectPrefix(node string) string { return internalPrefix + node + "." }
+
+// ReplicaSubject is where node's partition actors take ReplicaRequests.
+func ReplicaSubject(node string) string { return NodeSubjectPrefix(node) + "replica" }
+
+// GossipSubject is where node takes Gossip from its peers.
+func GossipSubject(node string) string { return NodeSubjectPrefix(node) + "gossip" }
+
+// HTTP-style header that switches a request to protojson.
+const (
+	HeaderContentType = "Content-Type"
+	ContentTypeJSON   = "application/json"
+)
