@@ -1,0 +1,166 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/nats-io/nats.go"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/quorumkv/quorumkv/messages"
+	"github.com/quorumkv/quorumkv/ring"
+	"github.com/quorumkv/quorumkv/vclock"
+)
+
+// subscribe starts serving: the replica reply inbox and this node's
+// internal subject first, so that by the time clients can reach the node it
+// can reach its replicas.
+func (n *Node) subscribe() error {
+	sub, err := n.router.subscribe()
+	if err != nil {
+		return err
+	}
+	n.subs = append(n.subs, sub)
+	handlers := []struct {
+		subject, queue string
+		h              nats.MsgHandler
+	}{
+		{messages.NodeSubjectPrefix(n.id) + ">", "", n.onInternal},
+		{messages.SubjectJoin, "", n.onGossip},
+		{messages.SubjectGet, messages.APIQueueGroup, n.handleGet},
+		{messages.SubjectPut, messages.APIQueueGroup, n.handlePut},
+		{messages.SubjectDelete, messages.APIQueueGroup, n.handleDelete},
+		{messages.SubjectNamespaceCreate, messages.APIQueueGroup, n.handleNamespaceCreate},
+		{messages.SubjectNamespaceList, messages.APIQueueGroup, n.handleNamespaceList},
+		{messages.SubjectStatus, messages.APIQueueGroup, n.handleStatus},
+	}
+	for _, h := range handlers {
+		s, err := n.nc.QueueSubscribe(h.subject, h.queue, h.h)
+		if err != nil {
+			return err
+		}
+		_ = s.SetPendingLimits(-1, -1)
+		n.subs = append(n.subs, s)
+	}
+	return n.nc.Flush()
+}
+
+// onInternal dispatches messages addressed to this node.
+func (n *Node) onInternal(m *nats.Msg) {
+	switch m.Subject[len(messages.NodeSubjectPrefix(n.id)):] {
+	case "replica":
+		n.router.serveReplicaRequest(m)
+	case "gossip":
+		n.onGossip(m)
+	case "ns":
+		n.onNamespacePush(m)
+	}
+}
+
+// prepare validates what every key request shares and builds its scatter.
+func (n *Node) prepare(op, namespace, key string, o *messages.RequestOptions) (scatter, *apiError) {
+	began := time.Now()
+	if err := checkKey(key, n.cfg.MaxKeyBytes); err != nil {
+		return scatter{}, err
+	}
+	ns, ok := n.ns.get(namespace)
+	if !ok {
+		return scatter{}, errorf(messages.ErrorCode_ERROR_CODE_UNKNOWN_NAMESPACE, "unknown namespace %q", namespace)
+	}
+	plan, err := planRequest(ns, o, n.cfg.RequestTimeout)
+	if err != nil {
+		return scatter{}, err
+	}
+	v := n.view.Load()
+	if len(v.members) < plan.n {
+		n.warnUnderReplicated(ns.Name, plan.n, len(v.members))
+	}
+	plan = plan.clampToCluster(len(v.members))
+	part := ring.PartitionOf([]byte(key), n.cfg.Partitions)
+	return scatter{node: n, key: key, ns: ns.Name, part: part, plan: plan, began: began}, nil
+}
+
+// warnUnderReplicated logs once per namespace that the cluster is smaller
+// than its N; the status command keeps saying so.
+func (n *Node) warnUnderReplicated(ns string, want, have int) {
+	n.warnedMu.Lock()
+	defer n.warnedMu.Unlock()
+	if n.warnedFew[ns] {
+		return
+	}
+	n.warnedFew[ns] = true
+	n.log.Warn("namespace is under-replicated: the cluster has fewer nodes than its N",
+		"namespace", ns, "n", want, "nodes", have)
+}
+
+func (n *Node) spawn(a actor.Actor) {
+	n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }))
+}
+
+func (n *Node) handleGet(m *nats.Msg) {
+	req := &messages.GetRequest{}
+	if err := decodeRequest(m, req); err != nil {
+		n.reject(m, "get", err, &messages.GetResponse{})
+		return
+	}
+	sc, err := n.prepare("get", req.Namespace, req.Key, req.Options)
+	if err != nil {
+		n.reject(m, "get", err, &messages.GetResponse{})
+		return
+	}
+	n.spawn(&getCoordinator{scatter: sc, msg: m})
+}
+
+func (n *Node) handlePut(m *nats.Msg) {
+	req := &messages.PutRequest{}
+	if err := decodeRequest(m, req); err != nil {
+		n.reject(m, "put", err, &messages.PutResponse{})
+		return
+	}
+	if len(req.Value) > n.cfg.MaxValueBytes {
+		n.reject(m, "put", errorf(messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE,
+			"value too large: %d bytes, limit is %d", len(req.Value), n.cfg.MaxValueBytes), &messages.PutResponse{})
+		return
+	}
+	sc, err := n.prepare("put", req.Namespace, req.Key, req.Options)
+	var ctx vclock.VV
+	if err == nil {
+		ctx, err = decodeContextToken(req.Context)
+	}
+	if err != nil {
+		n.reject(m, "put", err, &messages.PutResponse{})
+		return
+	}
+	w := vclock.Sibling{Value: req.Value, ContentType: req.ContentType}
+	n.spawn(&putCoordinator{scatter: sc, msg: m, write: w, context: ctx})
+}
+
+func (n *Node) handleDelete(m *nats.Msg) {
+	req := &messages.DeleteRequest{}
+	if err := decodeRequest(m, req); err != nil {
+		n.reject(m, "delete", err, &messages.DeleteResponse{})
+		return
+	}
+	sc, err := n.prepare("delete", req.Namespace, req.Key, req.Options)
+	var ctx vclock.VV
+	if err == nil {
+		ctx, err = decodeContextToken(req.Context)
+	}
+	if err != nil {
+		n.reject(m, "delete", err, &messages.DeleteResponse{})
+		return
+	}
+	n.spawn(&putCoordinator{scatter: sc, msg: m, isDelete: true, write: vclock.Sibling{Tombstone: true}, context: ctx})
+}
+
+// reject answers a request that failed validation; nothing was changed.
+// Every API response has an "error" field, which reject fills.
+func (n *Node) reject(m *nats.Msg, op string, err *apiError, resp proto.Message) {
+	r := resp.ProtoReflect()
+	if fd := r.Descriptor().Fields().ByName("error"); fd != nil {
+		r.Set(fd, protoreflect.ValueOfMessage(err.proto().ProtoReflect()))
+	}
+	n.metrics.observe(op, err, time.Time{})
+	respond(m, resp)
+}

@@ -1,0 +1,166 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/quorumkv/quorumkv/ring"
+	"github.com/quorumkv/quorumkv/storage"
+)
+
+// Config is everything a node needs to start. Zero fields take the defaults
+// that Validate fills in; each default is explained beside its field.
+type Config struct {
+	// Name is the node's id: unique in the cluster, [A-Za-z0-9_-], at most
+	// 64 bytes, because it is a NATS subject token (kv.internal.<name>.>).
+	// Empty means the id persisted in DataDir, or else one derived from the
+	// host name. A data dir keeps the id it was created with.
+	Name string
+	// DataDir holds the Pebble DB and the node's identity. Default "./data".
+	DataDir string
+	// Zone is the node's failure domain; replicas go to distinct zones first.
+	Zone string
+	// Weight is the node's capacity in units (>= 1): a node of weight 2
+	// owns about twice the partitions of a node of weight 1. Default 1.
+	Weight int
+	// Partitions is Q, the cluster's fixed partition count (a power of two).
+	// Default 256: enough for clusters of up to about 64 nodes with a few
+	// partitions each; it can never change for a cluster.
+	Partitions int
+
+	// Listen is the embedded NATS server's client address. Default
+	// 127.0.0.1:4222, the NATS default port, on loopback only.
+	Listen string
+	// ClusterListen is the embedded server's route address ("" = no routes,
+	// a cluster of one).
+	ClusterListen string
+	// Join lists route URLs of other nodes (nats://host:6222,...).
+	Join []string
+	// NATSURL, when set, connects to an existing NATS cluster instead of
+	// embedding a server.
+	NATSURL string
+	// HTTPListen serves /healthz and /metrics ("" = off).
+	HTTPListen string
+
+	// Sync is the durability mode: always (fsync before every ack, group
+	// committed; the default) or none (the OS decides when data reaches disk).
+	Sync storage.SyncMode
+
+	// MaxKeyBytes is the largest key accepted. Default 1024.
+	MaxKeyBytes int
+	// MaxValueBytes is the largest value accepted. Default 1 MiB. The NATS
+	// max payload is set to this plus MaxKeyBytes plus 64 KiB of envelope.
+	MaxValueBytes int
+	// RequestTimeout is the quorum timeout when a request names none.
+	// Default 5s: long enough for a synced write under load, short enough
+	// that a client learns of a lost quorum promptly.
+	RequestTimeout time.Duration
+	// ReplicaTimeout bounds one internal replica call. Default 2s.
+	ReplicaTimeout time.Duration
+	// MaxContextEntries prunes version vectors past this many entries
+	// (oldest first). Default 16: several times any sane N, so pruning only
+	// trims entries left by nodes long gone.
+	MaxContextEntries int
+
+	// GossipInterval is how often the node bumps its heartbeat and gossips.
+	// Default 250ms.
+	GossipInterval time.Duration
+	// GossipFanout is how many random peers get each round. Default 3.
+	GossipFanout int
+
+	// Logger receives the node's logs and those of NATS, protoactor and
+	// Pebble. Default: discard.
+	Logger *slog.Logger
+}
+
+var nodeNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// ValidNodeName reports whether name can be a node id.
+func ValidNodeName(name string) bool { return nodeNamePattern.MatchString(name) }
+
+// Validate fills defaults and rejects bad combinations.
+func (c *Config) Validate() error {
+	c.fillDefaults()
+	var errs []error
+	if c.Name != "" && !ValidNodeName(c.Name) {
+		errs = append(errs, fmt.Errorf("name %q: want 1-64 of [A-Za-z0-9_-]", c.Name))
+	}
+	if c.Weight < 1 {
+		errs = append(errs, fmt.Errorf("weight %d: want >= 1", c.Weight))
+	}
+	if !ring.ValidPartitionCount(c.Partitions) {
+		errs = append(errs, fmt.Errorf("partitions %d: want a power of two in [1, 65536]", c.Partitions))
+	}
+	if c.MaxKeyBytes < 1 || c.MaxValueBytes < 1 {
+		errs = append(errs, errors.New("max key and value sizes must be positive"))
+	}
+	if c.NATSURL == "" {
+		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+			errs = append(errs, fmt.Errorf("listen %q: %w", c.Listen, err))
+		}
+		if c.ClusterListen != "" {
+			if _, _, err := net.SplitHostPort(c.ClusterListen); err != nil {
+				errs = append(errs, fmt.Errorf("cluster-listen %q: %w", c.ClusterListen, err))
+			}
+		}
+	}
+	if len(c.Join) > 0 && c.ClusterListen == "" && c.NATSURL == "" {
+		errs = append(errs, errors.New("join needs cluster-listen (the embedded server routes to its peers)"))
+	}
+	for _, u := range c.Join {
+		if !strings.Contains(u, "://") {
+			errs = append(errs, fmt.Errorf("join %q: want a URL such as nats://host:6222", u))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) fillDefaults() {
+	setDefault(&c.DataDir, "./data")
+	setDefault(&c.Listen, "127.0.0.1:4222")
+	if c.Weight == 0 {
+		c.Weight = 1
+	}
+	if c.Partitions == 0 {
+		c.Partitions = ring.DefaultPartitions
+	}
+	if c.MaxKeyBytes == 0 {
+		c.MaxKeyBytes = 1024
+	}
+	if c.MaxValueBytes == 0 {
+		c.MaxValueBytes = 1 << 20
+	}
+	setDefaultDuration(&c.RequestTimeout, 5*time.Second)
+	setDefaultDuration(&c.ReplicaTimeout, 2*time.Second)
+	setDefaultDuration(&c.GossipInterval, 250*time.Millisecond)
+	if c.MaxContextEntries == 0 {
+		c.MaxContextEntries = 16
+	}
+	if c.GossipFanout == 0 {
+		c.GossipFanout = 3
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// maxPayload is the NATS max payload: the largest value plus the largest key
+// plus room for the protobuf envelope and the causal context.
+func (c *Config) maxPayload() int32 { return int32(c.MaxValueBytes + c.MaxKeyBytes + 64<<10) }
+
+func setDefault(s *string, v string) {
+	if *s == "" {
+		*s = v
+	}
+}
+
+func setDefaultDuration(d *time.Duration, v time.Duration) {
+	if *d == 0 {
+		*d = v
+	}
+}

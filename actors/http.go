@@ -1,0 +1,37 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// startHTTP serves /healthz and /metrics on cfg.HTTPListen, if set.
+func (n *Node) startHTTP() error {
+	if n.cfg.HTTPListen == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", n.cfg.HTTPListen)
+	if err != nil {
+		return fmt.Errorf("http listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(n.metrics.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if n.nc.IsConnected() {
+			fmt.Fprintln(w, "ok")
+			return
+		}
+		http.Error(w, "nats disconnected", http.StatusServiceUnavailable)
+	})
+	n.httpSrv = &http.Server{Handler: mux}
+	n.goTracked(func() {
+		if err := n.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("http server", "err", err)
+		}
+	})
+	return nil
+}

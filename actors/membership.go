@@ -1,0 +1,212 @@
+package actors
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/nats-io/nats.go"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/quorumkv/quorumkv/members"
+	"github.com/quorumkv/quorumkv/messages"
+)
+
+// announceEvery is how many gossip rounds pass between announcements to
+// every node on kv.internal.join: often enough that two halves of a healed
+// partition find each other within seconds, rare enough to cost nothing.
+const announceEvery = 20
+
+// gossipTick drives one gossip round.
+type gossipTick struct{ now time.Time }
+
+// gossipIn is a digest that arrived from a peer.
+type gossipIn struct{ msg *messages.Gossip }
+
+// statusQuery asks the membership actor for a status snapshot.
+type statusQuery struct{ reply chan []members.MemberStatus }
+
+// membershipActor owns the member table: it bumps this node's heartbeat,
+// gossips the table to a few random peers each interval, merges what peers
+// send, runs the phi-accrual detector, and publishes a new cluster view
+// whenever the member set or anyone's up/down status changes.
+type membershipActor struct {
+	node    *Node
+	table   *members.Table
+	rounds  int
+	stopper chan struct{}
+	joined  bool // some peer has been merged: this node is part of a cluster
+}
+
+func newMembershipActor(n *Node) *membershipActor {
+	self := members.Member{ID: n.id, Zone: n.cfg.Zone, Weight: n.cfg.Weight, Addr: n.ClientURL(),
+		Partitions: n.cfg.Partitions, Incarnation: n.incarn}
+	cfg := members.DefaultConfig()
+	cfg.Interval = n.cfg.GossipInterval
+	return &membershipActor{node: n, table: members.NewTable(self, cfg, time.Now())}
+}
+
+func (m *membershipActor) Receive(c actor.Context) {
+	switch msg := c.Message().(type) {
+	case *actor.Started:
+		m.onStarted(c)
+	case *gossipTick:
+		m.onTick(msg.now)
+	case *gossipIn:
+		m.onGossip(msg.msg)
+	case *statusQuery:
+		msg.reply <- m.table.Status(time.Now())
+	case *actor.Stopping:
+		close(m.stopper)
+	}
+}
+
+func (m *membershipActor) onStarted(c actor.Context) {
+	m.stopper = make(chan struct{})
+	root, self, every, stop := c.ActorSystem().Root, c.Self(), m.node.cfg.GossipInterval, m.stopper
+	m.node.goTracked(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-t.C:
+				root.Send(self, &gossipTick{now: now})
+			}
+		}
+	})
+	m.publish(messages.SubjectJoin, true)
+}
+
+func (m *membershipActor) onTick(now time.Time) {
+	m.table.Tick(now)
+	m.rounds++
+	peers := m.peerIDs()
+	if len(peers) == 0 || m.rounds%announceEvery == 0 {
+		m.publish(messages.SubjectJoin, len(peers) == 0)
+	}
+	rand.Shuffle(len(peers), func(i, j int) { peers[i], peers[j] = peers[j], peers[i] })
+	for _, id := range peers[:min(len(peers), m.node.cfg.GossipFanout)] {
+		m.publish(messages.GossipSubject(id), false)
+	}
+	if changed := m.table.Sweep(now); len(changed) > 0 {
+		m.logChanges(changed, now)
+		m.publishView(now)
+	}
+}
+
+func (m *membershipActor) onGossip(g *messages.Gossip) {
+	now := time.Now()
+	digest := make([]members.Member, 0, len(g.Members))
+	for _, mi := range g.Members {
+		if !m.admit(mi) {
+			continue
+		}
+		digest = append(digest, memberFromProto(mi))
+	}
+	if changed := m.table.Merge(digest, now); len(changed) > 0 {
+		m.logChanges(changed, now)
+		m.publishView(now)
+	}
+	if len(digest) > 0 && g.From != m.node.id {
+		m.joined = true
+	}
+	m.node.ns.merge(g.Namespaces)
+	if g.WantReply && g.From != m.node.id && ValidNodeName(g.From) {
+		m.publish(messages.GossipSubject(g.From), false)
+	}
+}
+
+// admit refuses members that cannot share this cluster's ring: a node
+// started with another partition count Q would place keys differently. A
+// node that has not yet joined anyone and meets such a cluster stops: it is
+// the one that is wrong.
+func (m *membershipActor) admit(mi *messages.MemberInfo) bool {
+	if mi.Id == m.node.id || !ValidNodeName(mi.Id) || mi.Weight < 1 {
+		return mi.Id == m.node.id
+	}
+	if int(mi.Partitions) == m.node.cfg.Partitions {
+		return true
+	}
+	err := fmt.Errorf("member %s uses %d partitions, this node %d: a cluster's partition count never changes",
+		mi.Id, mi.Partitions, m.node.cfg.Partitions)
+	m.node.log.Error("refusing member with a different partition count", "member", mi.Id, "err", err)
+	if !m.joined && len(m.node.cfg.Join) > 0 {
+		m.node.failFatal(err)
+	}
+	return false
+}
+
+func (m *membershipActor) peerIDs() []string {
+	all := m.table.Members()
+	out := make([]string, 0, len(all))
+	for _, mm := range all {
+		if mm.ID != m.node.id {
+			out = append(out, mm.ID)
+		}
+	}
+	return out
+}
+
+func (m *membershipActor) publish(subject string, wantReply bool) {
+	g := &messages.Gossip{From: m.node.id, WantReply: wantReply, Namespaces: m.node.ns.list()}
+	for _, mm := range m.table.Digest() {
+		g.Members = append(g.Members, memberToProto(mm))
+	}
+	b, err := proto.Marshal(g)
+	if err == nil {
+		err = m.node.nc.Publish(subject, b)
+	}
+	if err != nil && err != nats.ErrConnectionClosed {
+		m.node.log.Debug("gossip publish failed", "subject", subject, "err", err)
+	}
+}
+
+// publishView swaps in a new cluster view built from every known member
+// (down members stay on the ring: down only reroutes, it never moves data).
+func (m *membershipActor) publishView(now time.Time) {
+	all := m.table.Members()
+	infos := make([]memberInfo, len(all))
+	for i, mm := range all {
+		infos[i] = memberInfo{id: mm.ID, zone: mm.Zone, weight: mm.Weight}
+	}
+	up := map[string]bool{}
+	for _, id := range m.table.UpMembers(now) {
+		up[id] = true
+	}
+	m.node.setView(newClusterView(m.node.cfg.Partitions, infos, up))
+	m.node.metrics.members.Set(float64(len(all)))
+	m.node.metrics.membersUp.Set(float64(len(up)))
+}
+
+func (m *membershipActor) logChanges(ids []string, now time.Time) {
+	for _, id := range ids {
+		if m.table.Up(id, now) {
+			m.node.log.Info("member up", "member", id)
+		} else {
+			m.node.log.Warn("member down", "member", id, "phi", m.table.Phi(id, now))
+		}
+	}
+}
+
+// onGossip decodes a digest from NATS and hands it to the membership actor.
+func (n *Node) onGossip(msg *nats.Msg) {
+	g := &messages.Gossip{}
+	if err := proto.Unmarshal(msg.Data, g); err != nil {
+		n.log.Debug("dropping malformed gossip", "err", err)
+		return
+	}
+	n.system.Root.Send(n.members, &gossipIn{msg: g})
+}
+
+func memberToProto(m members.Member) *messages.MemberInfo {
+	return &messages.MemberInfo{Id: m.ID, Zone: m.Zone, Weight: uint32(m.Weight), Addr: m.Addr,
+		Partitions: uint32(m.Partitions), Incarnation: m.Incarnation, Heartbeat: m.Heartbeat, Leaving: m.Leaving}
+}
+
+func memberFromProto(p *messages.MemberInfo) members.Member {
+	return members.Member{ID: p.Id, Zone: p.Zone, Weight: int(p.Weight), Addr: p.Addr,
+		Partitions: int(p.Partitions), Incarnation: p.Incarnation, Heartbeat: p.Heartbeat, Leaving: p.Leaving}
+}

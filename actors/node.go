@@ -1,0 +1,230 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/quorumkv/quorumkv/storage"
+)
+
+// Node is one quorumkv node: storage, NATS, the actor system and the
+// subscriptions that connect them.
+type Node struct {
+	cfg     Config
+	id      string
+	incarn  uint64
+	log     *slog.Logger
+	db      *storage.DB
+	ns      *namespaceTable
+	natsSrv *server.Server
+	nc      *nats.Conn
+	system  *actor.ActorSystem
+	parts   []*actor.PID
+	router  *replicaRouter
+	clock   hybridClock
+	metrics *metrics
+	view    atomic.Pointer[clusterView]
+	members *actor.PID
+	httpSrv *http.Server
+
+	subs      []*nats.Subscription
+	stopOnce  sync.Once
+	quit      chan struct{}
+	wg        sync.WaitGroup
+	writes    sync.WaitGroup // partition writes waiting for their fsync
+	fatal     chan error
+	warnedMu  sync.Mutex
+	warnedFew map[string]bool
+}
+
+// Start opens the data dir, starts NATS (embedded or external), spawns the
+// actors and begins serving. On error everything started is stopped again.
+func Start(cfg Config) (n *Node, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n = &Node{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), quit: make(chan struct{}),
+		fatal: make(chan error, 1), warnedFew: map[string]bool{}}
+	defer func() {
+		if err != nil {
+			n.shutdown()
+		}
+	}()
+	if err = n.openStorage(); err != nil {
+		return nil, err
+	}
+	if err = n.startNATS(); err != nil {
+		return nil, err
+	}
+	n.startActors()
+	if err = n.subscribe(); err != nil {
+		return nil, err
+	}
+	if err = n.startHTTP(); err != nil {
+		return nil, err
+	}
+	n.log.Info("node started", "incarnation", n.incarn, "partitions", cfg.Partitions,
+		"nats", n.ClientURL(), "data", cfg.DataDir, "sync", cfg.Sync.String())
+	return n, nil
+}
+
+func (n *Node) openStorage() error {
+	db, err := storage.Open(n.cfg.DataDir, storage.Options{Partitions: n.cfg.Partitions, Sync: n.cfg.Sync,
+		Logger: n.log.With("lib", "pebble")})
+	if err != nil {
+		return fmt.Errorf("open data dir %s: %w", n.cfg.DataDir, err)
+	}
+	n.db = db
+	ident, err := loadIdentity(db, n.cfg.Name)
+	if err != nil {
+		return err
+	}
+	n.id, n.incarn, n.cfg.Name = ident.ID, ident.Incarnation, ident.ID
+	n.log = n.log.With("node", n.id)
+	n.ns, err = loadNamespaces(db)
+	return err
+}
+
+func (n *Node) startNATS() error {
+	if n.cfg.NATSURL == "" {
+		s, err := startEmbeddedNATS(&n.cfg)
+		if err != nil {
+			return err
+		}
+		n.natsSrv = s
+	}
+	nc, err := connectNATS(&n.cfg, n.natsSrv)
+	if err != nil {
+		return fmt.Errorf("connect to nats: %w", err)
+	}
+	n.nc = nc
+	return nil
+}
+
+func (n *Node) startActors() {
+	actorLog := n.log.With("lib", "protoactor")
+	n.system = actor.NewActorSystem(
+		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return actorLog }),
+		actor.WithDeadLetterRequestLogging(false))
+	n.parts = make([]*actor.PID, n.cfg.Partitions)
+	for p := range n.parts {
+		pa := &partitionActor{id: p, self: n.id, db: n.db, clock: &n.clock, maxContext: n.cfg.MaxContextEntries,
+			log: n.log, metrics: n.metrics, writes: &n.writes}
+		n.parts[p] = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return pa }))
+	}
+	n.router = newReplicaRouter(n.id, n.system.Root, n.parts, n.nc, n.cfg.ReplicaTimeout)
+	n.setView(newClusterView(n.cfg.Partitions, []memberInfo{n.selfInfo()}, nil))
+	n.members = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newMembershipActor(n) }))
+	n.goTracked(n.expireLoop)
+}
+
+// goTracked runs f on a goroutine that Stop waits for.
+func (n *Node) goTracked(f func()) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		f()
+	}()
+}
+
+// expireLoop fails remote replica calls whose reply never came.
+func (n *Node) expireLoop() {
+	t := time.NewTicker(n.cfg.ReplicaTimeout / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.quit:
+			return
+		case now := <-t.C:
+			n.router.expire(now)
+		}
+	}
+}
+
+// ID is the node's id.
+func (n *Node) ID() string { return n.id }
+
+// ClientURL is where NATS clients reach this node.
+func (n *Node) ClientURL() string {
+	if n.natsSrv != nil {
+		return n.natsSrv.ClientURL()
+	}
+	return n.cfg.NATSURL
+}
+
+// Fatal delivers an error that forces the node to stop (for instance a
+// cluster whose partition count differs from this node's).
+func (n *Node) Fatal() <-chan error { return n.fatal }
+
+func (n *Node) failFatal(err error) {
+	select {
+	case n.fatal <- err:
+	default:
+	}
+}
+
+// Stop stops serving, waits for in-flight actors, and closes NATS and the
+// data dir. It is safe to call more than once.
+func (n *Node) Stop() error {
+	var err error
+	n.stopOnce.Do(func() { err = n.shutdown() })
+	return err
+}
+
+func (n *Node) shutdown() error {
+	close(n.quit)
+	if n.httpSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = n.httpSrv.Shutdown(ctx)
+		cancel()
+	}
+	for _, s := range n.subs {
+		_ = s.Unsubscribe()
+	}
+	n.stopActors()
+	n.wg.Wait()
+	if n.nc != nil {
+		_ = n.nc.Drain()
+		n.nc.Close()
+	}
+	if n.natsSrv != nil {
+		n.natsSrv.Shutdown()
+		n.natsSrv.WaitForShutdown()
+	}
+	var err error
+	if n.db != nil {
+		err = n.db.Close()
+	}
+	n.log.Info("node stopped")
+	return err
+}
+
+// stopActors poisons every long-lived actor, so queued writes are applied
+// before storage closes. ActorSystem.Shutdown alone stops nothing.
+func (n *Node) stopActors() {
+	if n.system == nil {
+		return
+	}
+	var futures []*actor.Future
+	if n.members != nil {
+		futures = append(futures, n.system.Root.PoisonFuture(n.members))
+	}
+	for _, pid := range n.parts {
+		futures = append(futures, n.system.Root.PoisonFuture(pid))
+	}
+	for _, f := range futures {
+		_ = f.Wait()
+	}
+	n.writes.Wait() // replies of writes whose fsync was in flight
+	n.system.Shutdown()
+}
+

@@ -1,0 +1,50 @@
+package actors
+
+import (
+	"github.com/quorumkv/quorumkv/ring"
+)
+
+// memberInfo is what the ring needs of a member.
+type memberInfo struct {
+	id     string
+	zone   string
+	weight int
+}
+
+// clusterView is an immutable snapshot of placement: the ring over every
+// known member and which members this node believes up. Coordinators read
+// it without locks; the membership actor swaps in a new one on change.
+type clusterView struct {
+	ring    *ring.Ring
+	members []memberInfo
+	up      map[string]bool
+}
+
+// newClusterView builds a view; up == nil means every member is up.
+func newClusterView(q int, members []memberInfo, up map[string]bool) *clusterView {
+	rm := make([]ring.Member, len(members))
+	for i, m := range members {
+		rm[i] = ring.Member{ID: m.id, Zone: m.zone, Weight: m.weight}
+	}
+	r, err := ring.New(q, ring.DefaultTokensPerWeight, rm)
+	if err != nil {
+		// Members are validated before they reach a view; a failure here is
+		// a bug, and a ring of none keeps the node answering with errors.
+		r, _ = ring.New(q, ring.DefaultTokensPerWeight, nil)
+	}
+	return &clusterView{ring: r, members: members, up: up}
+}
+
+func (v *clusterView) isUp(id string) bool { return v.up == nil || v.up[id] }
+
+func (n *Node) setView(v *clusterView) { n.view.Store(v) }
+
+func (n *Node) selfInfo() memberInfo {
+	return memberInfo{id: n.id, zone: n.cfg.Zone, weight: n.cfg.Weight}
+}
+
+// targets picks a request's starting replicas and its spares.
+func (n *Node) targets(partition int, plan quorumPlan) (active, spare []string) {
+	v := n.view.Load()
+	return chooseTargets(v.ring.PreferenceList(partition), plan.n, plan.strict, v.isUp)
+}

@@ -1,0 +1,76 @@
+// Package client is the Go SDK of quorumkv, a Dynamo-style key-value store
+// whose nodes serve requests over NATS.
+//
+// # Use
+//
+// Connect dials NATS and returns a Client that owns the connection; New
+// wraps a *nats.Conn the caller already has. A Client is safe for
+// concurrent use, and one Client per process is enough: every call is one
+// NATS request-reply on the shared connection.
+//
+//	c, err := client.Connect("nats://127.0.0.1:4222")
+//	if err != nil { ... }
+//	defer c.Close()
+//
+//	ctxToken, err := c.Put(ctx, "user:42", data, client.WithContentType("application/json"))
+//	r, err := c.Get(ctx, "user:42")
+//	if errors.Is(err, client.ErrNotFound) { ... }
+//	value := r.Values[0].Data
+//
+// # Rules
+//
+//  1. ctx is the first argument of every call and bounds it. A nil ctx is
+//     ErrInvalidArgument. A ctx already done fails the call before it
+//     touches the network; a ctx that ends during the call fails it with an
+//     error that is ctx.Err() (and ErrTimeout too, for a deadline).
+//  2. Every call is sent to kv.api.<op>, where some node of the cluster
+//     coordinates it. The node is the authority on every check; the client
+//     repeats only the cheap ones (empty key, negative R or W, negative
+//     timeout) so that those fail without a round trip.
+//  3. To update a value, read it and send the Result's Context back with
+//     WithContext: the write then supersedes exactly what the read saw. A
+//     Put without a context is a blind write; in a namespace in siblings mode
+//     (the default) it becomes a sibling of any value stored concurrently.
+//  4. A Get may return several values (Result.Siblings). Resolve them in
+//     the application, then Put the merged value with the Get's Context.
+//  5. Deletes write a tombstone; like Put, they take the context of a read.
+//     Deleting a missing key succeeds.
+//
+// # Errors
+//
+// A failure reported by a node is an *Error carrying the wire ErrorCode,
+// its message and, for quorum failures, how many replicas answered (Got)
+// and were needed (Needed). Read it with errors.As. Test its kind with
+// errors.Is against the sentinels:
+//
+//	ErrNotFound           Get found no value (not an error on the wire: an answer)
+//	ErrQuorumUnavailable  fewer than R or W replicas reachable
+//	ErrTimeout            the quorum did not form in time, no node answered in
+//	                      time, or ctx passed its deadline
+//	ErrInvalidArgument    invalid key, value too large, bad R/W or namespace,
+//	                      bad context token, unknown namespace, malformed request
+//	ErrUnknownNamespace   the namespace does not exist (also ErrInvalidArgument)
+//	ErrCorrupt            a stored record failed its checksum
+//	ErrInternal           anything else the node reports
+//	ErrNoServers          no node serves kv.api.<op> (NATS "no responders"), or
+//	                      the client is not connected
+//
+// ErrQuorumUnavailable, ErrTimeout and ErrNoServers are worth retrying with
+// backoff (a node may be restarting or the membership changing); the
+// ErrInvalidArgument family is not.
+//
+// # Options
+//
+// Per call, as functional options: WithR and WithW (0 means the namespace's
+// default), WithNamespace (default "default"), WithContext, WithContentType,
+// WithTimeout, and Strict or Sloppy quorum. Get sends R only; Put and
+// Delete send W only.
+//
+// WithTimeout is the server-side timeout: how long the coordinating node
+// waits for its quorum before it answers ERROR_CODE_TIMEOUT. The client
+// waits a little longer (a tenth more, between 10ms and 1s), so that the
+// node's answer, with its got/needed counts, arrives instead of a bare
+// client-side timeout. Without WithTimeout the node gets the time left
+// before ctx's deadline less that margin, or, when ctx has no deadline, the
+// client's default (DefaultTimeout, 5s, or WithDefaultTimeout).
+package client

@@ -1,0 +1,182 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/quorumkv/quorumkv/messages"
+)
+
+// Sentinel errors, for errors.Is. A failure reported by a node is an *Error
+// whose Is method maps its code onto these; a failure on the client side
+// wraps them.
+var (
+	// ErrNotFound: Get found no value for the key. It comes with a Result
+	// whose Context may still be set (a tombstone's context, for instance).
+	ErrNotFound = errors.New("not found")
+	// ErrQuorumUnavailable: fewer replicas than R or W could be reached.
+	ErrQuorumUnavailable = errors.New("quorum unavailable")
+	// ErrTimeout: the quorum did not form in time (reported by the node), no
+	// answer arrived in time, or the caller's ctx passed its deadline.
+	ErrTimeout = errors.New("timeout")
+	// ErrInvalidArgument: the request is wrong and retrying it will not help:
+	// invalid key, value too large, bad R/W or namespace definition, bad
+	// context token, unknown namespace, malformed request. The *Error keeps
+	// the precise code.
+	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrUnknownNamespace: the namespace does not exist. It is also an
+	// ErrInvalidArgument.
+	ErrUnknownNamespace = errors.New("unknown namespace")
+	// ErrCorrupt: a stored record failed its checksum; it is never served.
+	ErrCorrupt = errors.New("corrupt record")
+	// ErrNoServers: no node serves the request ("no responders"), or the
+	// client is not connected to NATS.
+	ErrNoServers = errors.New("no servers")
+	// ErrInternal: a node failed for a reason it could not classify.
+	ErrInternal = errors.New("internal error")
+)
+
+// Error is a failure reported by a node, or detected by the client before
+// it sent anything. Read it with errors.As; test its kind with errors.Is
+// against the sentinels.
+type Error struct {
+	// Code is the machine-readable kind; never ERROR_CODE_OK.
+	Code messages.ErrorCode
+	// Message is the human-readable detail.
+	Message string
+	// Got and Needed are the replicas that answered and the replicas the
+	// quorum needed, for ERROR_CODE_QUORUM_UNAVAILABLE and ERROR_CODE_TIMEOUT.
+	Got, Needed int
+}
+
+// Error formats as "<kind> (got G, need N): <message>", the parenthesis only
+// when Needed is set.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(CodeText(e.Code))
+	if e.Needed > 0 {
+		fmt.Fprintf(&b, " (got %d, need %d)", e.Got, e.Needed)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	return b.String()
+}
+
+// Is maps the code onto the sentinel errors.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrInvalidArgument:
+		return isInvalidArgument(e.Code)
+	case ErrUnknownNamespace:
+		return e.Code == messages.ErrorCode_ERROR_CODE_UNKNOWN_NAMESPACE
+	case ErrQuorumUnavailable:
+		return e.Code == messages.ErrorCode_ERROR_CODE_QUORUM_UNAVAILABLE
+	case ErrTimeout:
+		return e.Code == messages.ErrorCode_ERROR_CODE_TIMEOUT
+	case ErrCorrupt:
+		return e.Code == messages.ErrorCode_ERROR_CODE_CORRUPT
+	case ErrInternal:
+		return e.Code == messages.ErrorCode_ERROR_CODE_INTERNAL
+	}
+	return false
+}
+
+func isInvalidArgument(c messages.ErrorCode) bool {
+	switch c {
+	case messages.ErrorCode_ERROR_CODE_INVALID_KEY,
+		messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE,
+		messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT,
+		messages.ErrorCode_ERROR_CODE_BAD_CONTEXT,
+		messages.ErrorCode_ERROR_CODE_UNKNOWN_NAMESPACE,
+		messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST:
+		return true
+	}
+	return false
+}
+
+// CodeText is the short human name of an error code, e.g. "quorum
+// unavailable" for ERROR_CODE_QUORUM_UNAVAILABLE.
+func CodeText(c messages.ErrorCode) string {
+	switch c {
+	case messages.ErrorCode_ERROR_CODE_OK:
+		return "ok"
+	case messages.ErrorCode_ERROR_CODE_INVALID_KEY:
+		return "invalid key"
+	case messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE:
+		return "value too large"
+	case messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT:
+		return "invalid argument"
+	case messages.ErrorCode_ERROR_CODE_BAD_CONTEXT:
+		return "bad context"
+	case messages.ErrorCode_ERROR_CODE_UNKNOWN_NAMESPACE:
+		return "unknown namespace"
+	case messages.ErrorCode_ERROR_CODE_QUORUM_UNAVAILABLE:
+		return "quorum unavailable"
+	case messages.ErrorCode_ERROR_CODE_TIMEOUT:
+		return "timeout"
+	case messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST:
+		return "malformed request"
+	case messages.ErrorCode_ERROR_CODE_CORRUPT:
+		return "corrupt record"
+	case messages.ErrorCode_ERROR_CODE_INTERNAL:
+		return "internal error"
+	}
+	return "error code " + strconv.Itoa(int(c))
+}
+
+// wireError turns the error field of a response into an error; nil and
+// ERROR_CODE_OK are success.
+func wireError(e *messages.Error) error {
+	if e == nil || e.Code == messages.ErrorCode_ERROR_CODE_OK {
+		return nil
+	}
+	return &Error{Code: e.Code, Message: e.Message, Got: int(e.Got), Needed: int(e.Needed)}
+}
+
+// invalid is a client-side ERROR_CODE_INVALID_ARGUMENT (or another code
+// of the invalid-argument family).
+func invalid(code messages.ErrorCode, format string, args ...any) error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+var errNilContext = invalid(messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, "nil context.Context")
+
+// ctxError is the error of a call whose ctx ended. It is ctx.Err() and,
+// for a deadline, ErrTimeout as well.
+func ctxError(ctx context.Context, subject string) error {
+	err := ctx.Err()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w (%w)", subject, ErrTimeout, err)
+	}
+	return fmt.Errorf("%s: %w", subject, err)
+}
+
+// transportError classifies a failed NATS request.
+func (c *Client) transportError(ctx context.Context, subject string, err error) error {
+	if ctx.Err() != nil {
+		return ctxError(ctx, subject)
+	}
+	switch {
+	case errors.Is(err, nats.ErrNoResponders):
+		return fmt.Errorf("%w: no node serves %s (%w)", ErrNoServers, subject, err)
+	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		if !c.nc.IsConnected() {
+			return fmt.Errorf("%s: %w: %w: not connected to NATS", subject, ErrTimeout, ErrNoServers)
+		}
+		return fmt.Errorf("%s: %w: no answer from any node (%w)", subject, ErrTimeout, err)
+	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrDisconnected),
+		errors.Is(err, nats.ErrInvalidConnection), errors.Is(err, nats.ErrConnectionDraining):
+		return fmt.Errorf("%w: %s: %w", ErrNoServers, subject, err)
+	case errors.Is(err, nats.ErrMaxPayload):
+		return invalid(messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE,
+			"request of %s exceeds the NATS max payload of %d bytes", subject, c.nc.MaxPayload())
+	}
+	return fmt.Errorf("%s: %w", subject, err)
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/quorumkv/quorumkv/actors"
+	"github.com/quorumkv/quorumkv/storage"
+)
+
+var errHelp = errors.New("help shown")
+
+const usageHeader = `kvnode runs one quorumkv node.
+
+Usage: kvnode [flags]
+
+Every flag can also be set by an environment variable KVNODE_<NAME>, the
+flag's name in upper case with dashes as underscores (--data-dir is
+KVNODE_DATA_DIR). A flag on the command line wins over the variable.
+
+Flags:
+`
+
+// parseFlags reads flags, falling back to KVNODE_* variables, into a
+// validated Config and the logger it uses.
+func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog.Logger, error) {
+	var cfg actors.Config
+	fs := flag.NewFlagSet("kvnode", flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageHeader)
+		fs.PrintDefaults()
+	}
+	var join, syncMode, logLevel, logFormat string
+	fs.StringVar(&cfg.Name, "name", "", "node id, unique in the cluster ([A-Za-z0-9_-], fixed once the data dir exists; default: the stored id, else the host name)")
+	fs.StringVar(&cfg.DataDir, "data-dir", "./data", "directory of the node's Pebble DB and identity")
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:4222", "embedded NATS server's client address (host:port) that kvcli and SDKs connect to")
+	fs.StringVar(&cfg.HTTPListen, "http-listen", "", "address for /healthz and Prometheus /metrics (host:port; empty: off)")
+	fs.StringVar(&cfg.ClusterListen, "cluster-listen", "", "embedded NATS server's route address (host:port) that other nodes join (empty: a cluster of one)")
+	fs.StringVar(&join, "join", "", "comma-separated route URLs of other nodes, e.g. nats://hostA:6222,nats://hostB:6222")
+	fs.StringVar(&cfg.NATSURL, "nats-url", "", "connect to an existing NATS cluster at this URL instead of embedding a server")
+	fs.StringVar(&cfg.Zone, "zone", "", "failure domain (rack, availability zone); replicas go to distinct zones first")
+	fs.IntVar(&cfg.Weight, "weight", 1, "capacity in units: a node of weight 2 owns about twice the data of weight 1")
+	fs.IntVar(&cfg.Partitions, "partitions", 256, "partition count Q of the cluster (a power of two, fixed for the cluster's life; every node must agree)")
+	fs.StringVar(&syncMode, "sync", "always", "durability: always (fsync before acknowledging, group-committed) or none (leave flushing to the OS)")
+	fs.IntVar(&cfg.MaxValueBytes, "max-value-bytes", 1<<20, "largest value accepted, in bytes (the NATS max payload follows it)")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", 5*time.Second, "quorum timeout for requests that name none")
+	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&logFormat, "log-format", "text", "text or json (logs go to stderr)")
+	if err := applyEnv(fs, getenv); err != nil {
+		return cfg, nil, err
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, nil, errHelp
+		}
+		return cfg, nil, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	logger, err := newLogger(logLevel, logFormat)
+	if err != nil {
+		return cfg, nil, err
+	}
+	cfg.Logger = logger
+	if cfg.Sync, err = storage.ParseSyncMode(syncMode); err != nil {
+		return cfg, nil, err
+	}
+	if join != "" {
+		cfg.Join = strings.Split(join, ",")
+	}
+	return cfg, logger, cfg.Validate()
+}
+
+// applyEnv sets each flag from KVNODE_<NAME> when that variable is set, so
+// the command line, parsed afterwards, wins.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "KVNODE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" && err == nil {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %w", name, v, e)
+			}
+		}
+	})
+	return err
+}
+
+func newLogger(level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("log-format %q: want text or json", format)
+}

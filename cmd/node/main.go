@@ -1,0 +1,50 @@
+// Command kvnode runs one quorumkv node: an embedded NATS server (or a
+// connection to an existing NATS cluster), the node's actors and its Pebble
+// data dir. See `kvnode --help`.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/quorumkv/quorumkv/actors"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	cfg, logger, err := parseFlags(args, os.Getenv)
+	if err != nil {
+		if err == errHelp {
+			return 0
+		}
+		fmt.Fprintln(os.Stderr, "kvnode:", err)
+		return 2
+	}
+	node, err := actors.Start(cfg)
+	if err != nil {
+		logger.Error("cannot start", "err", err)
+		fmt.Fprintln(os.Stderr, "kvnode:", err)
+		return 1
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	code := 0
+	select {
+	case s := <-sigs:
+		logger.Info("shutting down", "signal", s.String())
+	case err := <-node.Fatal():
+		logger.Error("stopping", "err", err)
+		fmt.Fprintln(os.Stderr, "kvnode:", err)
+		code = 1
+	}
+	if err := node.Stop(); err != nil {
+		logger.Error("stop", "err", err)
+		return 1
+	}
+	return code
+}

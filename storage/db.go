@@ -1,0 +1,145 @@
+package storage
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+)
+
+// DB is one node's store: a single pebble database holding every local
+// partition's records plus node metadata. Its methods are safe for concurrent
+// use. Ordering between writes to one key is the caller's business (the
+// partition actor is the only writer of its keyspace).
+type DB struct {
+	db         *pebble.DB
+	partitions int
+	sync       SyncMode
+	log        *slog.Logger
+
+	// inflight counts method calls inside pebble. Close sets closed, then
+	// waits for inflight to reach zero before closing pebble: pebble panics
+	// on any use after Close, and a leaked iterator makes its Close panic.
+	// An atomic counter rather than an RWMutex, so that a ScanPartition
+	// callback may call Get or Put without risking a recursive read lock.
+	inflight atomic.Int64
+	closed   atomic.Bool
+
+	// drainMu guards nothing but the drained condition used by Close.
+	drainMu sync.Mutex
+	drained *sync.Cond
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens or creates the store in dir. A new dir gets layout metadata
+// (format version, Q); an existing one must match it (ErrLayoutMismatch,
+// ErrUnsupportedFormat). Open refuses a non-empty dir that holds no pebble
+// database, and reports an unreadable one as an error, never a panic.
+func Open(dir string, opts Options) (db *DB, err error) {
+	opts, err = opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDir(opts.FS, dir); err != nil {
+		return nil, err
+	}
+	pdb, err := openPebble(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	d := &DB{db: pdb, partitions: opts.Partitions, sync: opts.Sync, log: opts.Logger}
+	d.drained = sync.NewCond(&d.drainMu)
+	if err := d.checkLayout(dir); err != nil {
+		_ = d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// openPebble opens pebble with our settings, turning a panic (from pebble or
+// from our Fatalf) into an error: a bad data dir must not crash the caller.
+func openPebble(dir string, opts Options) (db *pebble.DB, err error) {
+	cache := pebble.NewCache(opts.CacheBytes)
+	defer cache.Unref() // the DB holds its own reference
+	po := pebbleOptions(opts, cache)
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("storage: open %s: pebble panicked: %v", dir, r)
+		}
+	}()
+	db, err = pebble.Open(dir, po)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", dir, err)
+	}
+	return db, nil
+}
+
+func pebbleOptions(opts Options, cache *pebble.Cache) *pebble.Options {
+	po := &pebble.Options{
+		FS:           opts.FS,
+		Cache:        cache,
+		MemTableSize: opts.MemTableBytes,
+		// Pebble's default for a new DB is the oldest supported format;
+		// newest enables every on-disk improvement of this version.
+		FormatMajorVersion: pebble.FormatNewest,
+		Logger:             pebbleLogger{l: opts.Logger},
+		// One compaction at a time (pebble's default) falls behind under
+		// sustained writes and L0 grows until writes stall; allow a few.
+		CompactionConcurrencyRange: func() (int, int) {
+			return 1, min(4, max(1, runtime.GOMAXPROCS(0)/2))
+		},
+	}
+	for i := range po.Levels {
+		// Point reads (every Get) skip sstables without the key: ~1% false
+		// positives at 10 bits per key.
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	return po
+}
+
+// Partitions returns Q, the partition count the store was opened with.
+func (d *DB) Partitions() int { return d.partitions }
+
+// Close waits for calls in progress, then closes pebble. Pending.Wait may
+// still be called afterwards. A ScanPartition callback must not call Close
+// (it would wait for itself). Calls after Close return ErrClosed.
+func (d *DB) Close() error {
+	d.closeOnce.Do(func() {
+		d.closed.Store(true)
+		d.drainMu.Lock()
+		for d.inflight.Load() != 0 {
+			d.drained.Wait()
+		}
+		d.drainMu.Unlock()
+		d.closeErr = d.db.Close()
+		if d.closeErr != nil {
+			d.closeErr = fmt.Errorf("storage: close: %w", d.closeErr)
+		}
+	})
+	return d.closeErr
+}
+
+// acquire registers a call that will use pebble; it fails once Close began.
+// Every successful acquire is paired with release.
+func (d *DB) acquire() error {
+	d.inflight.Add(1)
+	if d.closed.Load() {
+		d.release()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (d *DB) release() {
+	if d.inflight.Add(-1) == 0 && d.closed.Load() {
+		d.drainMu.Lock()
+		d.drained.Broadcast()
+		d.drainMu.Unlock()
+	}
+}

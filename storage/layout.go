@@ -1,0 +1,133 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// formatVersion is the version of this package's on-disk layout (key layout
+// and record format, doc.go). Bump it, and teach Open to migrate or refuse,
+// whenever either changes incompatibly.
+const formatVersion = 1
+
+// Layout metadata, under the meta keyspace. Names starting with
+// reservedMetaPrefix belong to this package; SetMeta refuses them.
+const (
+	reservedMetaPrefix = "storage."
+	metaFormat         = reservedMetaPrefix + "format"
+	metaPartitions     = reservedMetaPrefix + "partitions"
+)
+
+// checkDir refuses to create a database in a directory that already holds
+// something other than pebble files: a mistyped --data pointing at a home
+// dir must fail, not grow a database among unrelated files.
+func checkDir(fs vfs.FS, dir string) error {
+	names, err := fs.List(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // pebble creates it
+	}
+	if err != nil {
+		return fmt.Errorf("storage: open %s: %w", dir, err)
+	}
+	desc, err := pebble.Peek(dir, fs)
+	if err != nil {
+		return fmt.Errorf("storage: open %s: %w", dir, err)
+	}
+	if desc.Exists {
+		return nil
+	}
+	for _, n := range names {
+		if !pebbleFileName(n) {
+			return fmt.Errorf("storage: open %s: directory is not empty and holds no database (found %q)", dir, n)
+		}
+	}
+	return nil
+}
+
+// pebbleFileName reports whether n is a name pebble creates (or lost+found,
+// which every fresh ext4 mount has). Such files may remain from a first
+// Open that crashed before the database was complete.
+func pebbleFileName(n string) bool {
+	switch {
+	case n == "LOCK", n == "lost+found", n == "CURRENT":
+		return true
+	case strings.HasPrefix(n, "MANIFEST-"), strings.HasPrefix(n, "OPTIONS-"), strings.HasPrefix(n, "marker."):
+		return true
+	case strings.HasSuffix(n, ".log"), strings.HasSuffix(n, ".sst"), strings.HasSuffix(n, ".blob"),
+		strings.HasSuffix(n, ".dbtmp"):
+		return true
+	}
+	return false
+}
+
+// checkLayout writes the layout metadata into a new store, or verifies it in
+// an existing one.
+func (d *DB) checkLayout(dir string) error {
+	fv, okF, err := d.GetMeta(metaFormat)
+	if err != nil {
+		return err
+	}
+	qv, okQ, err := d.GetMeta(metaPartitions)
+	if err != nil {
+		return err
+	}
+	if !okF && !okQ {
+		return d.initLayout(dir)
+	}
+	f, errF := strconv.Atoi(string(fv))
+	q, errQ := strconv.Atoi(string(qv))
+	if !okF || !okQ || errF != nil || errQ != nil {
+		return fmt.Errorf("storage: open %s: %w: layout metadata damaged (format %q, partitions %q)",
+			dir, ErrCorrupt, fv, qv)
+	}
+	if f != formatVersion {
+		return fmt.Errorf("storage: open %s: %w: format version %d, this build reads %d",
+			dir, ErrUnsupportedFormat, f, formatVersion)
+	}
+	if q != d.partitions {
+		return fmt.Errorf("storage: open %s: %w: created with %d partitions, configured with %d",
+			dir, ErrLayoutMismatch, q, d.partitions)
+	}
+	return nil
+}
+
+// initLayout stamps a new store. A store with keys but no layout metadata
+// was not made by this package (or lost its metadata): refuse it rather than
+// guess its Q.
+func (d *DB) initLayout(dir string) error {
+	it, err := d.db.NewIter(nil)
+	if err != nil {
+		return fmt.Errorf("storage: open %s: %w", dir, err)
+	}
+	hasKeys := it.First()
+	if err := firstErr(it.Error(), it.Close()); err != nil {
+		return fmt.Errorf("storage: open %s: %w", dir, err)
+	}
+	if hasKeys {
+		return fmt.Errorf("storage: open %s: %w: database holds data but no layout metadata",
+			dir, ErrLayoutMismatch)
+	}
+	b := d.db.NewBatch()
+	defer b.Close()
+	_ = b.Set(metaKey(metaFormat), []byte(strconv.Itoa(formatVersion)), nil)
+	_ = b.Set(metaKey(metaPartitions), []byte(strconv.Itoa(d.partitions)), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("storage: open %s: writing layout metadata: %w", dir, err)
+	}
+	return nil
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
