@@ -227,4 +227,3 @@ func (n *Node) stopActors() {
 	n.writes.Wait() // replies of writes whose fsync was in flight
 	n.system.Shutdown()
 }
-

@@ -1,0 +1,111 @@
+package testcluster
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/quorumkv/quorumkv/client"
+)
+
+// Cluster is several kvnode processes whose embedded NATS servers route to
+// each other.
+type Cluster struct {
+	Nodes []*Node
+	t     testing.TB
+}
+
+// NewCluster prepares size nodes named n1..nN, each joining all the
+// others; modify may adjust each node's options. Start launches them.
+func NewCluster(t testing.TB, size int, modify func(i int, o *NodeOptions)) *Cluster {
+	t.Helper()
+	c := &Cluster{t: t}
+	for i := range size {
+		o := NodeOptions{Name: fmt.Sprintf("n%d", i+1), Clustered: true}
+		if modify != nil {
+			modify(i, &o)
+		}
+		c.Nodes = append(c.Nodes, NewNode(t, o))
+	}
+	for _, n := range c.Nodes {
+		for _, peer := range c.Nodes {
+			if peer != n {
+				n.Opts.Join = append(n.Opts.Join, peer.RouteURL())
+			}
+		}
+	}
+	return c
+}
+
+// Start launches every node and waits until each sees all the others up.
+func (c *Cluster) Start() {
+	c.t.Helper()
+	for _, n := range c.Nodes {
+		n.MustStart()
+	}
+	c.WaitMembers(60*time.Second, c.Nodes...)
+}
+
+// WaitMembers waits until every running node in expectUp reports exactly
+// the nodes of expectUp as up.
+func (c *Cluster) WaitMembers(timeout time.Duration, expectUp ...*Node) {
+	c.t.Helper()
+	want := map[string]bool{}
+	for _, n := range expectUp {
+		want[n.Opts.Name] = true
+	}
+	for _, n := range expectUp {
+		WaitFor(c.t, timeout, fmt.Sprintf("%s to see %d members up", n.Opts.Name, len(want)), func() bool {
+			up, err := UpMembers(n)
+			if err != nil || len(up) != len(want) {
+				return false
+			}
+			for _, id := range up {
+				if !want[id] {
+					return false
+				}
+			}
+			return true
+		})
+	}
+}
+
+// UpMembers asks node n which members it sees as up.
+func UpMembers(n *Node) ([]string, error) {
+	cl, err := client.Connect(n.URL())
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := cl.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var up []string
+	for _, m := range st.Members {
+		if m.Up {
+			up = append(up, m.Id)
+		}
+	}
+	return up, nil
+}
+
+// Client connects the SDK to node n; it is closed when the test ends.
+func (c *Cluster) Client(n *Node) *client.Client {
+	c.t.Helper()
+	return Connect(c.t, n)
+}
+
+// Connect connects the SDK to node n; it is closed when the test ends.
+func Connect(t testing.TB, n *Node) *client.Client {
+	t.Helper()
+	cl, err := client.Connect(n.URL())
+	if err != nil {
+		t.Fatalf("connect to %s: %v", n.Opts.Name, err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}
