@@ -34,6 +34,10 @@ func (n *Node) subscribe() error {
 		{messages.SubjectNamespaceCreate, messages.APIQueueGroup, n.handleNamespaceCreate},
 		{messages.SubjectNamespaceList, messages.APIQueueGroup, n.handleNamespaceList},
 		{messages.SubjectStatus, messages.APIQueueGroup, n.handleStatus},
+		{messages.NodeAPISubject(n.id, "get"), "", n.handleGet},
+		{messages.NodeAPISubject(n.id, "put"), "", n.handlePut},
+		{messages.NodeAPISubject(n.id, "delete"), "", n.handleDelete},
+		{messages.NodeAPISubject(n.id, "status"), "", n.handleStatus},
 	}
 	for _, h := range handlers {
 		s, err := n.nc.QueueSubscribe(h.subject, h.queue, h.h)
@@ -66,7 +70,7 @@ func (n *Node) prepare(op, namespace, key string, o *messages.RequestOptions) (s
 	}
 	ns, ok := n.ns.get(namespace)
 	if !ok {
-		return scatter{}, errorf(messages.ErrorCode_ERROR_CODE_UNKNOWN_NAMESPACE, "unknown namespace %q", namespace)
+		return scatter{}, errorf(messages.ErrorCode_ERROR_CODE_UNKNOWN_NAMESPACE, "namespace %q does not exist", namespace)
 	}
 	plan, err := planRequest(ns, o, n.cfg.RequestTimeout)
 	if err != nil {
@@ -120,7 +124,7 @@ func (n *Node) handlePut(m *nats.Msg) {
 	}
 	if len(req.Value) > n.cfg.MaxValueBytes {
 		n.reject(m, "put", errorf(messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE,
-			"value too large: %d bytes, limit is %d", len(req.Value), n.cfg.MaxValueBytes), &messages.PutResponse{})
+			"value is %d bytes, the limit is %d", len(req.Value), n.cfg.MaxValueBytes), &messages.PutResponse{})
 		return
 	}
 	sc, err := n.prepare("put", req.Namespace, req.Key, req.Options)

@@ -25,7 +25,7 @@ func decodeRequest(m *nats.Msg, into proto.Message) *apiError {
 		err = proto.Unmarshal(m.Data, into)
 	}
 	if err != nil {
-		return errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST, "malformed request: %v", err)
+		return errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST, "%v", err)
 	}
 	return nil
 }
@@ -65,11 +65,11 @@ func decodeContextToken(s string) (vclock.VV, *apiError) {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return nil, errorf(messages.ErrorCode_ERROR_CODE_BAD_CONTEXT, "context is not base64url: %v", err)
+		return nil, errorf(messages.ErrorCode_ERROR_CODE_BAD_CONTEXT, "not base64url: %v", err)
 	}
 	v, err := vclock.DecodeContext(b)
 	if err != nil {
-		return nil, errorf(messages.ErrorCode_ERROR_CODE_BAD_CONTEXT, "context does not decode: %v", err)
+		return nil, errorf(messages.ErrorCode_ERROR_CODE_BAD_CONTEXT, "%v", err)
 	}
 	return v, nil
 }

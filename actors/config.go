@@ -44,6 +44,10 @@ type Config struct {
 	// NATSURL, when set, connects to an existing NATS cluster instead of
 	// embedding a server.
 	NATSURL string
+	// JetStream enables JetStream in the embedded NATS server (store under
+	// DataDir/jetstream). quorumkv never uses it; it is there so that
+	// benchmarks can compare with JetStream KV on the same servers.
+	JetStream bool
 	// HTTPListen serves /healthz and /metrics ("" = off).
 	HTTPListen string
 

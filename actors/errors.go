@@ -22,12 +22,8 @@ func errorf(code messages.ErrorCode, format string, args ...any) *apiError {
 }
 
 func quorumError(code messages.ErrorCode, what string, got, needed int) *apiError {
-	kind := "quorum unavailable"
-	if code == messages.ErrorCode_ERROR_CODE_TIMEOUT {
-		kind = "timeout"
-	}
 	return &apiError{code: code, got: got, needed: needed,
-		msg: fmt.Sprintf("%s: %s got %d of %d replica replies", kind, what, got, needed)}
+		msg: fmt.Sprintf("%s got %d of %d replica acknowledgements", what, got, needed)}
 }
 
 // toAPIError classifies any error for the wire.

@@ -21,11 +21,11 @@ func (n *Node) startHTTP() error {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(n.metrics.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		if n.nc.IsConnected() {
+		if n.ready.Load() && n.nc.IsConnected() {
 			fmt.Fprintln(w, "ok")
 			return
 		}
-		http.Error(w, "nats disconnected", http.StatusServiceUnavailable)
+		http.Error(w, "not serving", http.StatusServiceUnavailable)
 	})
 	n.httpSrv = &http.Server{Handler: mux}
 	n.goTracked(func() {

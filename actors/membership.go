@@ -1,8 +1,10 @@
 package actors
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -37,6 +39,8 @@ type membershipActor struct {
 	rounds  int
 	stopper chan struct{}
 	joined  bool // some peer has been merged: this node is part of a cluster
+	// savedSig identifies the member set last persisted.
+	savedSig string
 }
 
 func newMembershipActor(n *Node) *membershipActor {
@@ -44,7 +48,50 @@ func newMembershipActor(n *Node) *membershipActor {
 		Partitions: n.cfg.Partitions, Incarnation: n.incarn}
 	cfg := members.DefaultConfig()
 	cfg.Interval = n.cfg.GossipInterval
-	return &membershipActor{node: n, table: members.NewTable(self, cfg, time.Now())}
+	m := &membershipActor{node: n, table: members.NewTable(self, cfg, time.Now())}
+	m.loadKnown()
+	return m
+}
+
+const knownMembersMetaKey = "members"
+
+// loadKnown seeds the table with the members this node knew before it
+// stopped, so a restarted node routes by the full ring from its first
+// request instead of by a ring of itself. They count as up until their
+// detectors say otherwise; requests to a node that is gone fail fast.
+func (m *membershipActor) loadKnown() {
+	raw, found, err := m.node.db.GetMeta(knownMembersMetaKey)
+	if err != nil || !found {
+		return
+	}
+	var known []members.Member
+	if err := json.Unmarshal(raw, &known); err != nil {
+		m.node.log.Warn("ignoring unreadable member list", "err", err)
+		return
+	}
+	for i := range known {
+		known[i].Heartbeat = 0 // any real heartbeat is newer
+	}
+	m.table.Merge(known, time.Now())
+	m.publishView(time.Now())
+}
+
+// saveKnown persists the member set when it changes.
+func (m *membershipActor) saveKnown(all []members.Member) {
+	ids := make([]string, len(all))
+	for i, mm := range all {
+		ids[i] = fmt.Sprintf("%s/%s/%d", mm.ID, mm.Zone, mm.Weight)
+	}
+	sig := strings.Join(ids, ",")
+	if sig == m.savedSig {
+		return
+	}
+	raw, _ := json.Marshal(all)
+	if err := m.node.db.SetMeta(knownMembersMetaKey, raw); err != nil {
+		m.node.log.Warn("cannot persist member list", "err", err)
+		return
+	}
+	m.savedSig = sig
 }
 
 func (m *membershipActor) Receive(c actor.Context) {
@@ -177,6 +224,7 @@ func (m *membershipActor) publishView(now time.Time) {
 		up[id] = true
 	}
 	m.node.setView(newClusterView(m.node.cfg.Partitions, infos, up))
+	m.saveKnown(all)
 	m.node.metrics.members.Set(float64(len(all)))
 	m.node.metrics.membersUp.Set(float64(len(up)))
 }

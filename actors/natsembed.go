@@ -1,9 +1,11 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +32,10 @@ func startEmbeddedNATS(cfg *Config) (*server.Server, error) {
 		NoLog:      true,
 		MaxPayload: cfg.maxPayload(),
 	}
+	if cfg.JetStream {
+		opts.JetStream = true
+		opts.StoreDir = filepath.Join(cfg.DataDir, "jetstream")
+	}
 	if cfg.ClusterListen != "" {
 		chost, cport, err := splitHostPort(cfg.ClusterListen)
 		if err != nil {
@@ -42,13 +48,37 @@ func startEmbeddedNATS(cfg *Config) (*server.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nats server: %w", err)
 	}
-	s.SetLogger(natsLogger{cfg.Logger.With("lib", "nats-server")}, false, false)
+	logger := natsLogger{l: cfg.Logger.With("lib", "nats-server"), fatal: make(chan string, 1)}
+	s.SetLogger(logger, false, false)
 	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
+	if err := waitReady(s, logger.fatal, 10*time.Second); err != nil {
 		s.Shutdown()
-		return nil, fmt.Errorf("nats server did not start listening on %s", cfg.Listen)
+		return nil, err
 	}
 	return s, nil
+}
+
+// waitReady waits until the server accepts clients. The server reports a
+// failure to listen (port in use) only through its logger's Fatalf, which
+// an embedded server must not let exit the process, so that is watched too.
+func waitReady(s *server.Server, fatal <-chan string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case msg := <-fatal:
+			return fmt.Errorf("nats server: %s", msg)
+		default:
+		}
+		if s.ReadyForConnections(50 * time.Millisecond) {
+			select {
+			case msg := <-fatal:
+				return fmt.Errorf("nats server: %s", msg)
+			default:
+				return nil
+			}
+		}
+	}
+	return errors.New("nats server did not become ready")
 }
 
 // connectNATS opens the node's client connection: in-process to the
@@ -84,12 +114,35 @@ func splitHostPort(addr string) (string, int, error) {
 	return host, port, nil
 }
 
-// natsLogger routes the embedded server's log lines into slog.
-type natsLogger struct{ l *slog.Logger }
+// natsLogger routes the embedded server's log lines into slog. Errors
+// that stop the server (Fatalf, and listen failures, which the server
+// reports with Errorf) are also handed to the starter through fatal.
+type natsLogger struct {
+	l     *slog.Logger
+	fatal chan string
+}
+
+func (n natsLogger) report(msg string) {
+	select {
+	case n.fatal <- msg:
+	default:
+	}
+}
 
 func (n natsLogger) Noticef(f string, v ...any) { n.l.Debug(fmt.Sprintf(f, v...)) }
 func (n natsLogger) Warnf(f string, v ...any)   { n.l.Warn(fmt.Sprintf(f, v...)) }
-func (n natsLogger) Fatalf(f string, v ...any)  { n.l.Error(fmt.Sprintf(f, v...)) }
-func (n natsLogger) Errorf(f string, v ...any)  { n.l.Error(fmt.Sprintf(f, v...)) }
-func (n natsLogger) Debugf(f string, v ...any)  { n.l.Debug(fmt.Sprintf(f, v...)) }
-func (n natsLogger) Tracef(f string, v ...any)  {}
+func (n natsLogger) Fatalf(f string, v ...any) {
+	msg := fmt.Sprintf(f, v...)
+	n.l.Error(msg)
+	n.report(msg)
+}
+
+func (n natsLogger) Errorf(f string, v ...any) {
+	msg := fmt.Sprintf(f, v...)
+	n.l.Error(msg)
+	if strings.HasPrefix(msg, "Error listening on") {
+		n.report(msg)
+	}
+}
+func (n natsLogger) Debugf(f string, v ...any) { n.l.Debug(fmt.Sprintf(f, v...)) }
+func (n natsLogger) Tracef(f string, v ...any) {}

@@ -35,6 +35,7 @@ type Node struct {
 	view    atomic.Pointer[clusterView]
 	members *actor.PID
 	httpSrv *http.Server
+	ready   atomic.Bool // set once the node serves requests; /healthz reports it
 
 	subs      []*nats.Subscription
 	stopOnce  sync.Once
@@ -48,33 +49,34 @@ type Node struct {
 
 // Start opens the data dir, starts NATS (embedded or external), spawns the
 // actors and begins serving. On error everything started is stopped again.
-func Start(cfg Config) (n *Node, err error) {
+func Start(cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n = &Node{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), quit: make(chan struct{}),
+	n := &Node{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), quit: make(chan struct{}),
 		fatal: make(chan error, 1), warnedFew: map[string]bool{}}
-	defer func() {
-		if err != nil {
-			n.shutdown()
-		}
-	}()
-	if err = n.openStorage(); err != nil {
+	if err := n.start(); err != nil {
+		n.shutdown()
 		return nil, err
 	}
-	if err = n.startNATS(); err != nil {
-		return nil, err
-	}
-	n.startActors()
-	if err = n.subscribe(); err != nil {
-		return nil, err
-	}
-	if err = n.startHTTP(); err != nil {
-		return nil, err
-	}
+	n.ready.Store(true)
 	n.log.Info("node started", "incarnation", n.incarn, "partitions", cfg.Partitions,
 		"nats", n.ClientURL(), "data", cfg.DataDir, "sync", cfg.Sync.String())
 	return n, nil
+}
+
+func (n *Node) start() error {
+	if err := n.openStorage(); err != nil {
+		return err
+	}
+	if err := n.startNATS(); err != nil {
+		return err
+	}
+	n.startActors()
+	if err := n.subscribe(); err != nil {
+		return err
+	}
+	return n.startHTTP()
 }
 
 func (n *Node) openStorage() error {

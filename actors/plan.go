@@ -23,9 +23,9 @@ type quorumPlan struct {
 func checkKey(key string, maxKey int) *apiError {
 	switch {
 	case key == "":
-		return errorf(messages.ErrorCode_ERROR_CODE_INVALID_KEY, "invalid key: empty")
+		return errorf(messages.ErrorCode_ERROR_CODE_INVALID_KEY, "key is empty")
 	case len(key) > maxKey:
-		return errorf(messages.ErrorCode_ERROR_CODE_INVALID_KEY, "invalid key: %d bytes, limit is %d", len(key), maxKey)
+		return errorf(messages.ErrorCode_ERROR_CODE_INVALID_KEY, "key is %d bytes, the limit is %d", len(key), maxKey)
 	}
 	return nil
 }

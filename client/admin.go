@@ -80,9 +80,10 @@ func (c *Client) ListNamespaces(ctx context.Context) ([]Namespace, error) {
 
 // Status returns the answering node's view of the cluster: its members
 // with their failure-detector state, and the namespaces it considers
-// under-replicated.
-func (c *Client) Status(ctx context.Context) (*messages.StatusResponse, error) {
-	subject := messages.SubjectStatus
+// under-replicated. Any node answers unless ViaNode names one.
+func (c *Client) Status(ctx context.Context, opts ...Option) (*messages.StatusResponse, error) {
+	o := applyOptions(opts)
+	subject := o.subject(messages.SubjectStatus, "status")
 	if err := begin(ctx, subject); err != nil {
 		return nil, err
 	}

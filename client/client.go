@@ -8,6 +8,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/quorumkv/quorumkv/messages"
 )
 
 // Client talks to a quorumkv cluster over one NATS connection. It is safe
@@ -27,9 +29,10 @@ type Client struct {
 const ClientName = "quorumkv-client"
 
 // Connect dials NATS at url (one URL or a comma-separated list) and returns
-// a Client that owns the connection. The connection reconnects forever; a
-// call made while it is reconnecting waits for its timeout. Connect fails
-// with ErrNoServers when no server can be reached.
+// a Client that owns the connection. The connection reconnects forever: a
+// call made while it is reconnecting is buffered and sent on reconnection,
+// or fails with ErrTimeout (and ErrNoServers) if that does not happen in
+// time. Connect fails with ErrNoServers when no server can be reached.
 func Connect(url string, opts ...ConnectOption) (*Client, error) {
 	cfg := newConfig(opts)
 	natsOpts := make([]nats.Option, 0, 2+len(cfg.natsOptions))
@@ -38,7 +41,7 @@ func Connect(url string, opts ...ConnectOption) (*Client, error) {
 	nc, err := nats.Connect(url, natsOpts...)
 	if err != nil {
 		if errors.Is(err, nats.ErrNoServers) {
-			return nil, fmt.Errorf("%w: connect to %s: %w", ErrNoServers, url, err)
+			return nil, fmt.Errorf("%w: cannot connect to %s (%w)", ErrNoServers, url, err)
 		}
 		return nil, fmt.Errorf("connect to %s: %w", url, err)
 	}
@@ -62,8 +65,8 @@ func newConfig(opts []ConnectOption) clientConfig {
 	return cfg
 }
 
-// Close closes the connection if Connect dialed it. Calls made after Close
-// fail with ErrNoServers.
+// Close closes the connection if Connect dialed it; calls made after that
+// fail with ErrNoServers. For a Client made by New it does nothing.
 func (c *Client) Close() {
 	if c.owned {
 		c.nc.Close()
@@ -72,10 +75,11 @@ func (c *Client) Close() {
 
 // The client waits a grace period longer than the server-side timeout, so
 // that the node's TIMEOUT or QUORUM_UNAVAILABLE answer arrives before the
-// client gives up: a tenth of the timeout, at least minGrace (a round trip
-// on a loaded LAN) and at most maxGrace (a slow cross-region round trip).
+// client gives up: a tenth of the timeout, at least minGrace (a few round
+// trips on a loaded LAN, plus scheduling delay on a busy node) and at most
+// maxGrace (a slow cross-region round trip).
 const (
-	minGrace = 10 * time.Millisecond
+	minGrace = 50 * time.Millisecond
 	maxGrace = time.Second
 )
 
@@ -84,24 +88,29 @@ func grace(d time.Duration) time.Duration {
 }
 
 // budget returns the server-side timeout to send and how long to wait for
-// the answer. asked is the WithTimeout value (0 if none). With a ctx
-// deadline and no WithTimeout, the node gets the time left less a grace
-// period, so that its answer still arrives before ctx ends.
+// the answer. asked is the WithTimeout value (0 if none). When ctx's
+// deadline comes first, or there is no WithTimeout, the node gets the time
+// left before the deadline less a grace period (at most half of it), so
+// that its answer still arrives before ctx ends.
 func (c *Client) budget(ctx context.Context, asked time.Duration) (server, wait time.Duration) {
-	if asked > 0 {
-		return asked, asked + grace(asked)
+	server = asked
+	if server == 0 {
+		server = c.timeout
 	}
+	wait = server + grace(server)
 	if deadline, ok := ctx.Deadline(); ok {
-		left := time.Until(deadline)
-		return max(left-grace(left), time.Millisecond), left
+		if left := time.Until(deadline); asked == 0 || left < wait {
+			g := min(grace(left), left/2)
+			return max(left-g, time.Millisecond), left
+		}
 	}
-	return c.timeout, c.timeout + grace(c.timeout)
+	return server, wait
 }
 
 // begin does the checks every call makes before it touches the network.
 func begin(ctx context.Context, subject string) error {
 	if ctx == nil {
-		return errNilContext
+		return invalid(messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, "nil context.Context")
 	}
 	if ctx.Err() != nil {
 		return ctxError(ctx, subject)
@@ -118,7 +127,12 @@ func (c *Client) call(ctx context.Context, subject string, req, resp proto.Messa
 	}
 	m, err := c.request(ctx, subject, data, wait)
 	if err != nil {
-		return c.transportError(ctx, subject, err)
+		return c.transportError(ctx, subject, wait, err)
+	}
+	// A node's answer never carries a NATS status; an empty payload is a
+	// valid message (a Get that found nothing, a Delete that succeeded).
+	if status := m.Header.Get("Status"); status != "" {
+		return fmt.Errorf("%s: %w: NATS status %s %s", subject, ErrInternal, status, m.Header.Get("Description"))
 	}
 	if err := proto.Unmarshal(m.Data, resp); err != nil {
 		return fmt.Errorf("%s: %w: undecodable response: %w", subject, ErrInternal, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -173,7 +174,10 @@ func TestTimeoutSentToTheNode(t *testing.T) {
 		t.Errorf("ctx deadline in 3s: timeout_ms = %d, want in [2500, 3000)", got)
 	}
 	if got := sent(plain, dl, client.WithTimeout(time.Second)); got != 1000 {
-		t.Errorf("ctx deadline and WithTimeout(1s): timeout_ms = %d, want 1000", got)
+		t.Errorf("ctx deadline in 3s and WithTimeout(1s): timeout_ms = %d, want 1000", got)
+	}
+	if got := sent(plain, dl, client.WithTimeout(10*time.Second)); got < 2500 || got >= 3000 {
+		t.Errorf("ctx deadline in 3s and WithTimeout(10s): timeout_ms = %d, want in [2500, 3000)", got)
 	}
 }
 
@@ -398,17 +402,17 @@ func TestNodeTimeoutArrivesBeforeTheClientGivesUp(t *testing.T) {
 	c := connect(t, newFake(t))
 	cases := map[string]func() (context.Context, context.CancelFunc, []client.Option){
 		"WithTimeout": func() (context.Context, context.CancelFunc, []client.Option) {
-			return context.Background(), func() {}, []client.Option{client.WithTimeout(100 * time.Millisecond)}
+			return context.Background(), func() {}, []client.Option{client.WithTimeout(200 * time.Millisecond)}
 		},
 		"ctx deadline": func() (context.Context, context.CancelFunc, []client.Option) {
-			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
 			return ctx, cancel, nil
 		},
 		"default timeout": func() (context.Context, context.CancelFunc, []client.Option) {
 			return context.Background(), func() {}, nil
 		},
 	}
-	short := connect(t, newFake(t), client.WithDefaultTimeout(100*time.Millisecond))
+	short := connect(t, newFake(t), client.WithDefaultTimeout(200*time.Millisecond))
 	for name, setup := range cases {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel, opts := setup()
@@ -444,8 +448,11 @@ func TestClientSideTimeout(t *testing.T) {
 
 func TestGarbageResponse(t *testing.T) {
 	c := connect(t, newFake(t))
-	if _, err := c.Get(context.Background(), "garbage"); !errors.Is(err, client.ErrInternal) {
-		t.Fatalf("err = %v, want ErrInternal", err)
+	for key, says := range map[string]string{"garbage": "undecodable", "status": "NATS status 429 slow down"} {
+		_, err := c.Get(context.Background(), key)
+		if !errors.Is(err, client.ErrInternal) || !strings.Contains(err.Error(), says) {
+			t.Errorf("%s: err = %v, want ErrInternal saying %q", key, err, says)
+		}
 	}
 }
 

@@ -68,9 +68,10 @@
 //
 // WithTimeout is the server-side timeout: how long the coordinating node
 // waits for its quorum before it answers ERROR_CODE_TIMEOUT. The client
-// waits a little longer (a tenth more, between 10ms and 1s), so that the
+// waits a little longer (a tenth more, between 50ms and 1s), so that the
 // node's answer, with its got/needed counts, arrives instead of a bare
-// client-side timeout. Without WithTimeout the node gets the time left
-// before ctx's deadline less that margin, or, when ctx has no deadline, the
-// client's default (DefaultTimeout, 5s, or WithDefaultTimeout).
+// client-side timeout. Without WithTimeout, or when ctx's deadline comes
+// first, the node gets the time left before ctx's deadline less that
+// margin; when ctx has no deadline, the client's default (DefaultTimeout,
+// 5s, or WithDefaultTimeout).
 package client

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -146,8 +147,6 @@ func invalid(code messages.ErrorCode, format string, args ...any) error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-var errNilContext = invalid(messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, "nil context.Context")
-
 // ctxError is the error of a call whose ctx ended. It is ctx.Err() and,
 // for a deadline, ErrTimeout as well.
 func ctxError(ctx context.Context, subject string) error {
@@ -158,8 +157,8 @@ func ctxError(ctx context.Context, subject string) error {
 	return fmt.Errorf("%s: %w", subject, err)
 }
 
-// transportError classifies a failed NATS request.
-func (c *Client) transportError(ctx context.Context, subject string, err error) error {
+// transportError classifies a failed NATS request that waited at most wait.
+func (c *Client) transportError(ctx context.Context, subject string, wait time.Duration, err error) error {
 	if ctx.Err() != nil {
 		return ctxError(ctx, subject)
 	}
@@ -167,10 +166,11 @@ func (c *Client) transportError(ctx context.Context, subject string, err error) 
 	case errors.Is(err, nats.ErrNoResponders):
 		return fmt.Errorf("%w: no node serves %s (%w)", ErrNoServers, subject, err)
 	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		// Not wrapped: the caller's ctx is live, so this is no ctx error.
 		if !c.nc.IsConnected() {
-			return fmt.Errorf("%s: %w: %w: not connected to NATS", subject, ErrTimeout, ErrNoServers)
+			return fmt.Errorf("%s: %w: %w: not connected to NATS (waited %v)", subject, ErrTimeout, ErrNoServers, wait)
 		}
-		return fmt.Errorf("%s: %w: no answer from any node (%w)", subject, ErrTimeout, err)
+		return fmt.Errorf("%s: %w: no answer within %v", subject, ErrTimeout, wait)
 	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrDisconnected),
 		errors.Is(err, nats.ErrInvalidConnection), errors.Is(err, nats.ErrConnectionDraining):
 		return fmt.Errorf("%w: %s: %w", ErrNoServers, subject, err)

@@ -13,6 +13,7 @@ package client_test
 //	slow         answer ERROR_CODE_TIMEOUT once the request's timeout_ms passes
 //	hang         never answer
 //	garbage      answer bytes that are not a protobuf message
+//	status       answer with a NATS status header and no payload
 
 import (
 	"fmt"
@@ -191,6 +192,9 @@ func steer(m *nats.Msg, key string, opts *messages.RequestOptions, errResp func(
 	case key == "garbage":
 		_ = m.Respond([]byte{0xff, 0xff, 0xff})
 		return true
+	case key == "status":
+		_ = m.RespondMsg(&nats.Msg{Header: nats.Header{"Status": {"429"}, "Description": {"slow down"}}})
+		return true
 	case key == "slow":
 		d := time.Duration(opts.GetTimeoutMs()) * time.Millisecond
 		time.AfterFunc(d, func() {
@@ -210,7 +214,8 @@ func steer(m *nats.Msg, key string, opts *messages.RequestOptions, errResp func(
 	return false
 }
 
-// quorum checks the namespace and a requested quorum q (0: the default d).
+// quorum checks the namespace and a requested quorum q; 0 means the
+// namespace's, which pick reads.
 func (f *fakeNode) quorum(nsName string, q uint32, pick func(*messages.Namespace) uint32) *messages.Error {
 	if nsName == "" {
 		nsName = "default"

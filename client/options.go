@@ -22,6 +22,21 @@ type callOptions struct {
 	contentType string
 	timeout     time.Duration
 	quorum      messages.Quorum
+	node        string
+}
+
+// ViaNode sends a Get, Put or Delete to node id to coordinate, instead of
+// letting NATS pick any node. For ring-aware routing, tests and operators;
+// if that node is down the call fails with ErrNoServers.
+func ViaNode(id string) Option { return func(o *callOptions) { o.node = id } }
+
+// subject is where a call with these options goes: op's shared subject, or
+// the chosen node's own.
+func (o *callOptions) subject(shared, op string) string {
+	if o.node == "" {
+		return shared
+	}
+	return messages.NodeAPISubject(o.node, op)
 }
 
 // WithR sets the read quorum: how many replicas must answer a Get. 0 (the
@@ -51,8 +66,9 @@ func WithContentType(ct string) Option { return func(o *callOptions) { o.content
 // a little longer than d so that the node's answer, not a client-side
 // timeout, reports what happened. 0 means the default: the time left before
 // ctx's deadline, less a small margin, if ctx has one; otherwise the client's
-// default timeout (5s unless WithDefaultTimeout). A negative d is
-// ErrInvalidArgument. The node sees milliseconds, rounded up.
+// default timeout (5s unless WithDefaultTimeout). A ctx deadline that comes
+// before d wins in the same way. A negative d is ErrInvalidArgument. The
+// node sees milliseconds, rounded up.
 func WithTimeout(d time.Duration) Option { return func(o *callOptions) { o.timeout = d } }
 
 // Strict counts only the N home replicas toward R and W.

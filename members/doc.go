@@ -5,11 +5,13 @@
 // # Model
 //
 // Every node owns one [Table]. It calls [Table.Tick] every Config.Interval,
-// which bumps its own heartbeat, sends [Table.Digest] (every member it knows,
-// itself included) to a random peer, and folds every digest it receives in
-// with [Table.Merge]. The package does no I/O, starts no goroutines and reads
-// no clock: the owner passes the current time to every call, which is what
-// makes it testable with a fake clock.
+// which bumps its own heartbeat, and [Table.Sweep]; it sends [Table.Digest]
+// (every member it knows, itself included) to random peers (push-pull or a
+// fanout of about three, not a single push: see "Detection through gossip")
+// and folds every digest it receives in with [Table.Merge]. The package does
+// no I/O, starts no goroutines and reads no clock: the owner passes the
+// current time to every call, which is what makes it testable with a fake
+// clock.
 //
 // A [Member] is versioned by the pair (Incarnation, Heartbeat), compared
 // lexicographically. Only the node itself ever advances its own version; all

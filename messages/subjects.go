@@ -38,3 +38,8 @@ const (
 	HeaderContentType = "Content-Type"
 	ContentTypeJSON   = "application/json"
 )
+
+// NodeAPISubject addresses an API operation ("get", "put", "delete") to one
+// node, bypassing the queue group: for clients that want a particular
+// coordinator (a ring-aware client, a test, an operator).
+func NodeAPISubject(node, op string) string { return "kv.api.node." + node + "." + op }

@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/vclock"
@@ -132,9 +131,9 @@ func putChecksum(b []byte) {
 	binary.BigEndian.PutUint32(b, crc32.Checksum(b[checksumLen:], castagnoli))
 }
 
-// DecodeRecord verifies the checksum, unmarshals the protobuf and checks the
-// vclock invariants (Record.Validate). Every failure wraps ErrCorrupt. The
-// result shares no memory with b.
+// DecodeRecord verifies the checksum, unmarshals the protobuf (decode.go)
+// and checks the vclock invariants (Record.Validate). Every failure wraps
+// ErrCorrupt. The result shares no memory with b.
 func DecodeRecord(b []byte) (vclock.Record, error) {
 	if len(b) < checksumLen {
 		return vclock.Record{}, fmt.Errorf("%w: %d bytes, shorter than the checksum", ErrCorrupt, len(b))
@@ -144,11 +143,10 @@ func DecodeRecord(b []byte) (vclock.Record, error) {
 	if got := crc32.Checksum(body, castagnoli); got != want {
 		return vclock.Record{}, fmt.Errorf("%w: checksum %08x, stored %08x", ErrCorrupt, got, want)
 	}
-	var p messages.Record
-	if err := proto.Unmarshal(body, &p); err != nil { // copies bytes out of b
+	r, err := decodeRecordProto(body)
+	if err != nil {
 		return vclock.Record{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	r := RecordFromProto(&p)
 	if err := r.Validate(); err != nil {
 		return vclock.Record{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}

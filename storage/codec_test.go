@@ -171,6 +171,7 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0, 0, 0, 0, 0x0a})
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkDifferential(t, b)
 		checkDecode(t, b)
 		// Also with a valid checksum, so the fuzzer reaches the protobuf and
 		// validation paths that the CRC otherwise guards.
@@ -198,5 +199,65 @@ func checkDecode(t *testing.T, b []byte) {
 	again, err := DecodeRecord(EncodeRecord(r))
 	if err != nil || !reflect.DeepEqual(again, r) {
 		t.Fatalf("re-encode: %+v, %v; want %+v", again, err, r)
+	}
+}
+
+// protoDecode is the reference for decodeRecordProto: the generated code.
+func protoDecode(body []byte) (vclock.Record, error) {
+	var p messages.Record
+	if err := proto.Unmarshal(body, &p); err != nil {
+		return vclock.Record{}, err
+	}
+	return RecordFromProto(&p), nil
+}
+
+// checkDifferential: the hand decoder accepts exactly what proto.Unmarshal
+// accepts, and yields the same record.
+func checkDifferential(t *testing.T, body []byte) {
+	t.Helper()
+	got, gotErr := decodeRecordProto(body)
+	want, wantErr := protoDecode(body)
+	if (gotErr == nil) != (wantErr == nil) {
+		t.Fatalf("body %x: hand decoder err = %v, proto.Unmarshal err = %v", body, gotErr, wantErr)
+	}
+	if gotErr == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("body %x: hand decoder\n got %+v\nwant %+v", body, got, want)
+	}
+}
+
+func TestDecoderMatchesProto(t *testing.T) {
+	edge := [][]byte{
+		{},
+		{0x08, 0x01},                         // field 1 as a varint: unknown, skipped
+		{0x0a, 0x00},                         // an empty sibling
+		{0x0a, 0x04, 0x10, 0x01, 0x10, 0x02}, // repeated counter: last wins
+		{0x0a, 0x02, 0x1a, 0x00},             // empty value
+		{0x0a, 0x02, 0x28, 0x05},             // tombstone 5 reads as true
+		{0x2a, 0x01, 0x00},                   // unknown field 5
+		{0x0b, 0x0c},                         // an empty group (field 1)
+		{0x0b},                               // unterminated group
+		{0x0c},                               // stray end group
+		{0x00},                               // field number 0
+		{0x0a, 0x05, 0x01},                   // truncated payload
+		{0x12, 0x03, 0x0a, 0x01, 0xff},       // invalid UTF-8 node
+		{0x0d, 1, 2, 3, 4},                   // field 1 as fixed32
+		{0x12, 0x09, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, // negative time
+	}
+	for _, b := range edge {
+		checkDifferential(t, b)
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for range 20000 {
+		body := EncodeRecord(randRecord(rng))[checksumLen:]
+		checkDifferential(t, body)
+		if len(body) == 0 {
+			continue
+		}
+		mutated := bytes.Clone(body)
+		for range 1 + rng.IntN(3) {
+			mutated[rng.IntN(len(mutated))] = byte(rng.IntN(256))
+		}
+		checkDifferential(t, mutated)
+		checkDifferential(t, body[:rng.IntN(len(body))])
 	}
 }

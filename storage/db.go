@@ -29,6 +29,13 @@ type DB struct {
 	inflight atomic.Int64
 	closed   atomic.Bool
 
+	// corruptions counts on-disk corruption pebble detected (Metrics).
+	corruptions atomic.Int64
+	// failed holds the first fatal pebble error (see done). Once set, every
+	// call returns it: pebble's commit pipeline is broken after a fatal
+	// commit error, and later writes would hang rather than fail.
+	failed atomic.Pointer[FatalError]
+
 	// drainMu guards nothing but the drained condition used by Close.
 	drainMu sync.Mutex
 	drained *sync.Cond
@@ -49,12 +56,12 @@ func Open(dir string, opts Options) (db *DB, err error) {
 	if err := checkDir(opts.FS, dir); err != nil {
 		return nil, err
 	}
-	pdb, err := openPebble(dir, opts)
+	d := &DB{partitions: opts.Partitions, sync: opts.Sync, log: opts.Logger}
+	d.drained = sync.NewCond(&d.drainMu)
+	d.db, err = openPebble(dir, opts, d.onCorruption)
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{db: pdb, partitions: opts.Partitions, sync: opts.Sync, log: opts.Logger}
-	d.drained = sync.NewCond(&d.drainMu)
 	if err := d.checkLayout(dir); err != nil {
 		_ = d.Close()
 		return nil, err
@@ -64,10 +71,11 @@ func Open(dir string, opts Options) (db *DB, err error) {
 
 // openPebble opens pebble with our settings, turning a panic (from pebble or
 // from our Fatalf) into an error: a bad data dir must not crash the caller.
-func openPebble(dir string, opts Options) (db *pebble.DB, err error) {
+func openPebble(dir string, opts Options, onCorruption func(pebble.DataCorruptionInfo)) (db *pebble.DB, err error) {
 	cache := pebble.NewCache(opts.CacheBytes)
 	defer cache.Unref() // the DB holds its own reference
 	po := pebbleOptions(opts, cache)
+	po.EventListener = &pebble.EventListener{DataCorruption: onCorruption}
 	defer func() {
 		if r := recover(); r != nil {
 			db, err = nil, fmt.Errorf("storage: open %s: pebble panicked: %v", dir, r)
@@ -103,6 +111,16 @@ func pebbleOptions(opts Options, cache *pebble.Cache) *pebble.Options {
 	return po
 }
 
+// onCorruption replaces pebble's default reaction to a bad block checksum,
+// which is Fatalf (process exit). Here the read that found it fails with an
+// error wrapping ErrCorrupt, and the node keeps serving its other data while
+// anti-entropy repairs the damaged range from peers. Called synchronously on
+// read paths, so it only logs and counts.
+func (d *DB) onCorruption(info pebble.DataCorruptionInfo) {
+	d.corruptions.Add(1)
+	d.log.Error("storage: on-disk corruption", "path", info.Path, "details", info.Details)
+}
+
 // Partitions returns Q, the partition count the store was opened with.
 func (d *DB) Partitions() int { return d.partitions }
 
@@ -117,23 +135,56 @@ func (d *DB) Close() error {
 			d.drained.Wait()
 		}
 		d.drainMu.Unlock()
-		d.closeErr = d.db.Close()
-		if d.closeErr != nil {
-			d.closeErr = fmt.Errorf("storage: close: %w", d.closeErr)
-		}
+		d.closeErr = d.closePebble()
 	})
 	return d.closeErr
 }
 
-// acquire registers a call that will use pebble; it fails once Close began.
-// Every successful acquire is paired with release.
+// closePebble closes pebble, turning a panic into an error: after a fatal
+// error pebble's state may fail its own close-time checks.
+func (d *DB) closePebble() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("storage: close: pebble panicked: %v", r)
+		}
+	}()
+	if err := d.db.Close(); err != nil {
+		return fmt.Errorf("storage: close: %w", err)
+	}
+	return nil
+}
+
+// acquire registers a call that will use pebble; it fails once Close began
+// or pebble failed. Every successful acquire is paired with a deferred done.
 func (d *DB) acquire() error {
+	if fe := d.failed.Load(); fe != nil {
+		return fe
+	}
 	d.inflight.Add(1)
 	if d.closed.Load() {
 		d.release()
 		return ErrClosed
 	}
 	return nil
+}
+
+// done ends a call begun with acquire; it must be deferred directly. It also
+// catches the panic our logger raises for pebble's Fatalf on this goroutine
+// (a failed WAL write, say): the call returns the FatalError, and so does
+// every later call. Other panics pass through.
+func (d *DB) done(errp *error) {
+	d.release()
+	r := recover()
+	if r == nil {
+		return
+	}
+	fe, ok := r.(*FatalError)
+	if !ok {
+		panic(r)
+	}
+	d.failed.CompareAndSwap(nil, fe)
+	d.log.Error("storage: pebble failed; refusing further calls", "err", fe)
+	*errp = fe
 }
 
 func (d *DB) release() {

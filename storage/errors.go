@@ -21,6 +21,11 @@ var ErrLayoutMismatch = errors.New("storage: data dir belongs to another cluster
 // unknown) storage format version than this build understands.
 var ErrUnsupportedFormat = errors.New("storage: unsupported data dir format")
 
+// ErrFailed is wrapped (by a *FatalError) when pebble hit an error it
+// cannot continue from, such as a failed WAL write. The DB then refuses
+// every call; the node should stop and restart, which replays the WAL.
+var ErrFailed = errors.New("storage: store failed")
+
 // ErrClosed is returned by every method of a DB after Close has begun.
 var ErrClosed = errors.New("storage: closed")
 
@@ -47,7 +52,7 @@ const maxReportedCorrupt = 64
 type ScanCorruptError struct {
 	Partition int
 	Count     int         // corrupt records skipped
-	Keys      []RecordKey // the first maxReportedCorrupt of them, in key order
+	Keys      []RecordKey // the first maxReportedCorrupt of them, in key order; a malformed pebble key is reported whole in Key
 }
 
 func (e *ScanCorruptError) Error() string {

@@ -100,7 +100,11 @@ func (d *DB) checkLayout(dir string) error {
 // initLayout stamps a new store. A store with keys but no layout metadata
 // was not made by this package (or lost its metadata): refuse it rather than
 // guess its Q.
-func (d *DB) initLayout(dir string) error {
+func (d *DB) initLayout(dir string) (err error) {
+	if err := d.acquire(); err != nil {
+		return err
+	}
+	defer d.done(&err)
 	it, err := d.db.NewIter(nil)
 	if err != nil {
 		return fmt.Errorf("storage: open %s: %w", dir, err)

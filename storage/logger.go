@@ -55,3 +55,6 @@ type FatalError struct {
 }
 
 func (e *FatalError) Error() string { return "storage: pebble fatal error: " + e.Msg }
+
+// Unwrap makes errors.Is(err, ErrFailed) true.
+func (e *FatalError) Unwrap() error { return ErrFailed }

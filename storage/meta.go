@@ -10,11 +10,11 @@ import (
 )
 
 // GetMeta returns the metadata value stored under name (a copy).
-func (d *DB) GetMeta(name string) ([]byte, bool, error) {
+func (d *DB) GetMeta(name string) (_ []byte, _ bool, err error) {
 	if err := d.acquire(); err != nil {
 		return nil, false, err
 	}
-	defer d.release()
+	defer d.done(&err)
 	v, closer, err := d.db.Get(metaKey(name))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
@@ -33,14 +33,14 @@ func (d *DB) GetMeta(name string) ([]byte, bool, error) {
 // SetMeta stores value under name and returns once it is durable (always
 // synced, whatever the SyncMode: metadata is rare and precious, e.g. the
 // node's identity). Names starting with "storage." are reserved.
-func (d *DB) SetMeta(name string, value []byte) error {
+func (d *DB) SetMeta(name string, value []byte) (err error) {
 	if name == "" || strings.HasPrefix(name, reservedMetaPrefix) {
 		return fmt.Errorf("%w: meta name %q is empty or reserved", ErrInvalid, name)
 	}
 	if err := d.acquire(); err != nil {
 		return err
 	}
-	defer d.release()
+	defer d.done(&err)
 	if err := d.db.Set(metaKey(name), value, pebble.Sync); err != nil {
 		return metaErr("set", name, err)
 	}
@@ -51,11 +51,11 @@ func (d *DB) SetMeta(name string, value []byte) error {
 // in name order (bytewise). value is only valid during the call. An error
 // from fn stops the scan and is returned as is. The layout entries
 // ("storage.*") are included when the prefix matches them.
-func (d *DB) ScanMeta(prefix string, fn func(name string, value []byte) error) error {
+func (d *DB) ScanMeta(prefix string, fn func(name string, value []byte) error) (err error) {
 	if err := d.acquire(); err != nil {
 		return err
 	}
-	defer d.release()
+	defer d.done(&err)
 	lo := metaKey(prefix)
 	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
 	if err != nil {
@@ -85,7 +85,7 @@ func scanMeta(it *pebble.Iterator, fn func(string, []byte) error) error {
 }
 
 func metaErr(op, name string, err error) error {
-	if errors.Is(err, pebble.ErrCorruption) {
+	if pebble.IsCorruptionError(err) {
 		return fmt.Errorf("storage: meta %s %q: %w: %w", op, name, ErrCorrupt, err)
 	}
 	return fmt.Errorf("storage: meta %s %q: %w", op, name, err)

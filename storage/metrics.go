@@ -19,16 +19,18 @@ type Metrics struct {
 	L0Files         int64  // gauge: sstables in L0; a growing count precedes write stalls
 	ReadAmp         int    // gauge: sstables/levels a point read may consult
 	DiskUsageBytes  uint64 // gauge: bytes of all live files (sstables, WAL, MANIFEST)
+	Corruptions     int64  // counter: corrupt blocks pebble found (each also fails its read)
 }
 
 // Metrics returns current figures; zero after Close.
-func (d *DB) Metrics() Metrics {
+func (d *DB) Metrics() (out Metrics) {
 	if d.acquire() != nil {
 		return Metrics{}
 	}
-	defer d.release()
+	var err error
+	defer d.done(&err) // a fatal error here leaves out zero
 	m := d.db.Metrics()
-	return Metrics{
+	out = Metrics{
 		BlockCacheHits:   m.BlockCache.Hits,
 		BlockCacheMisses: m.BlockCache.Misses,
 		BlockCacheBytes:  m.BlockCache.Size,
@@ -43,5 +45,7 @@ func (d *DB) Metrics() Metrics {
 		L0Files:          m.Levels[0].TablesCount,
 		ReadAmp:          m.ReadAmp(),
 		DiskUsageBytes:   m.DiskSpaceUsage(),
+		Corruptions:      d.corruptions.Load(),
 	}
+	return out
 }

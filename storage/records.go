@@ -19,7 +19,7 @@ func (d *DB) Get(partition int, namespace, key string) (rec vclock.Record, found
 	if err := d.acquire(); err != nil {
 		return vclock.Record{}, false, err
 	}
-	defer d.release()
+	defer d.done(&err)
 	k := appendRecordKey(make([]byte, 0, recordKeyLen(namespace, key)), partition, namespace, key)
 	v, closer, err := d.db.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
@@ -29,7 +29,7 @@ func (d *DB) Get(partition int, namespace, key string) (rec vclock.Record, found
 		return vclock.Record{}, false, recordErr("get", partition, namespace, key, err)
 	}
 	rec, err = DecodeRecord(v) // copies out of v, so closing next is safe
-	_ = closer.Close()          // only releases a buffer reference
+	_ = closer.Close()         // only releases a buffer reference
 	if err != nil {
 		return vclock.Record{}, false, recordErr("get", partition, namespace, key, err)
 	}
@@ -40,7 +40,7 @@ func (d *DB) Get(partition int, namespace, key string) (rec vclock.Record, found
 // errors (bad block checksums) also get ErrCorrupt, so that callers need one
 // errors.Is test for "this replica's copy is damaged".
 func recordErr(op string, partition int, namespace, key string, err error) error {
-	if errors.Is(err, pebble.ErrCorruption) && !errors.Is(err, ErrCorrupt) {
+	if pebble.IsCorruptionError(err) && !errors.Is(err, ErrCorrupt) {
 		return fmt.Errorf("storage: %s p%d %q/%q: %w: %w", op, partition, namespace, key, ErrCorrupt, err)
 	}
 	return fmt.Errorf("storage: %s p%d %q/%q: %w", op, partition, namespace, key, err)
@@ -52,12 +52,18 @@ func recordErr(op string, partition int, namespace, key string, err error) error
 // The zero Pending is already durable.
 type Pending struct {
 	b *pebble.Batch // nil when there is nothing to wait for
+	d *DB
 }
 
 // Wait blocks until the WAL fsync covering the write has completed
 // (SyncAlways) and returns its error; with SyncNone it returns nil at once.
-// After an error the write may be visible but is not known to be durable:
-// do not acknowledge it. Calling Wait twice is a bug (the batch is recycled).
+// Calling Wait twice is a bug (the batch is recycled).
+//
+// A Wait error means the WAL could not be written or synced. Pebble does not
+// retry a failed WAL, and what the OS kept of it is unknown, so the store
+// turns failed: this error and every later call wrap ErrFailed, and the node
+// must restart (replaying the WAL) before it serves again. Never acknowledge
+// the write.
 func (p Pending) Wait() error {
 	if p.b == nil {
 		return nil
@@ -65,7 +71,11 @@ func (p Pending) Wait() error {
 	err := p.b.SyncWait()
 	_ = p.b.Close() // returns the batch to pebble's pool; nothing to report
 	if err != nil {
-		return fmt.Errorf("storage: wal sync: %w", err)
+		fe := &FatalError{Msg: "WAL write or sync failed: " + err.Error()}
+		if p.d.failed.CompareAndSwap(nil, fe) {
+			p.d.log.Error("storage: WAL failed; refusing further calls", "err", err)
+		}
+		return fmt.Errorf("storage: wal sync: %w: %w", ErrFailed, err)
 	}
 	return nil
 }
@@ -76,7 +86,7 @@ func (p Pending) Wait() error {
 // Writes from one goroutine are applied in call order. rec is copied; the
 // caller may reuse it at once. On error nothing is written and there is
 // nothing to Wait for.
-func (d *DB) Put(partition int, namespace, key string, rec vclock.Record) (Pending, error) {
+func (d *DB) Put(partition int, namespace, key string, rec vclock.Record) (_ Pending, err error) {
 	if err := d.checkRecordKey(partition, namespace); err != nil {
 		return Pending{}, err
 	}
@@ -86,7 +96,7 @@ func (d *DB) Put(partition int, namespace, key string, rec vclock.Record) (Pendi
 	if err := d.acquire(); err != nil {
 		return Pending{}, err
 	}
-	defer d.release()
+	defer d.done(&err)
 	b := d.db.NewBatch()
 	// Encode key and record straight into the batch: no intermediate copy.
 	op := b.SetDeferred(recordKeyLen(namespace, key), checksumLen+recordProtoSize(rec))
@@ -111,7 +121,7 @@ func (d *DB) apply(b *pebble.Batch, partition int, namespace, key string) (Pendi
 		_ = b.Close()
 		return Pending{}, recordErr("put", partition, namespace, key, err)
 	}
-	return Pending{b: b}, nil
+	return Pending{b: b, d: d}, nil
 }
 
 // ScanPartition calls fn for every record of the partition, ordered by
@@ -123,15 +133,16 @@ func (d *DB) apply(b *pebble.Batch, partition int, namespace, key string) (Pendi
 // data), and after the last record ScanPartition returns a
 // *ScanCorruptError, which wraps ErrCorrupt and names the skipped keys, so
 // that anti-entropy can still sync the good records and re-fetch the bad
-// ones. An I/O or pebble error stops the scan.
-func (d *DB) ScanPartition(partition int, fn func(namespace, key string, rec vclock.Record) error) error {
+// ones. An I/O error stops the scan, and so does a damaged pebble block
+// (the error then wraps ErrCorrupt too): the iterator cannot step past it.
+func (d *DB) ScanPartition(partition int, fn func(namespace, key string, rec vclock.Record) error) (err error) {
 	if err := d.checkPartition(partition); err != nil {
 		return err
 	}
 	if err := d.acquire(); err != nil {
 		return err
 	}
-	defer d.release()
+	defer d.done(&err)
 	lo, hi := partitionBounds(partition)
 	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
@@ -152,7 +163,7 @@ func scanRecords(it *pebble.Iterator, bad *ScanCorruptError, fn func(string, str
 	for valid := it.First(); valid; valid = it.Next() {
 		ns, key, ok := parseRecordKey(it.Key())
 		if !ok {
-			bad.add(string(it.Key()), "") // no namespace to name; report the raw key
+			bad.add("", string(it.Key())) // no namespace to name: report the raw key
 			continue
 		}
 		v, err := it.ValueAndErr()

@@ -47,6 +47,7 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	fs.StringVar(&cfg.Zone, "zone", "", "failure domain (rack, availability zone); replicas go to distinct zones first")
 	fs.IntVar(&cfg.Weight, "weight", 1, "capacity in units: a node of weight 2 owns about twice the data of weight 1")
 	fs.IntVar(&cfg.Partitions, "partitions", 256, "partition count Q of the cluster (a power of two, fixed for the cluster's life; every node must agree)")
+	fs.BoolVar(&cfg.JetStream, "jetstream", false, "also enable JetStream in the embedded NATS server (quorumkv does not use it; for side-by-side benchmarks)")
 	fs.StringVar(&syncMode, "sync", "always", "durability: always (fsync before acknowledging, group-committed) or none (leave flushing to the OS)")
 	fs.IntVar(&cfg.MaxValueBytes, "max-value-bytes", 1<<20, "largest value accepted, in bytes (the NATS max payload follows it)")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", 5*time.Second, "quorum timeout for requests that name none")

@@ -25,14 +25,16 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "kvnode:", err)
 		return 2
 	}
+	// Catch signals before starting, so a SIGTERM during startup still
+	// shuts the node down cleanly.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	node, err := actors.Start(cfg)
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		fmt.Fprintln(os.Stderr, "kvnode:", err)
 		return 1
 	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	code := 0
 	select {
 	case s := <-sigs:

@@ -71,7 +71,7 @@ func (c *Cluster) WaitMembers(timeout time.Duration, expectUp ...*Node) {
 	}
 }
 
-// UpMembers asks node n which members it sees as up.
+// UpMembers asks node n itself which members it sees as up.
 func UpMembers(n *Node) ([]string, error) {
 	cl, err := client.Connect(n.URL())
 	if err != nil {
@@ -80,7 +80,7 @@ func UpMembers(n *Node) ([]string, error) {
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	st, err := cl.Status(ctx)
+	st, err := cl.Status(ctx, client.ViaNode(n.Opts.Name))
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package testcluster
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,7 +57,12 @@ func NewNode(t testing.TB, opts NodeOptions) *Node {
 	if opts.Clustered {
 		n.ClusterPort = FreePort(t)
 	}
-	t.Cleanup(n.Kill)
+	t.Cleanup(func() {
+		n.Kill()
+		if t.Failed() && os.Getenv("KV_TEST_LOGS") != "" {
+			t.Logf("--- log of %s ---\n%s", n.Opts.Name, n.Log())
+		}
+	})
 	return n
 }
 
@@ -93,8 +99,8 @@ func (n *Node) Args() []string {
 	return append(args, o.Extra...)
 }
 
-// Start launches the process and waits until its NATS port accepts
-// connections (or the process exits).
+// Start launches the process and waits until it serves requests (or
+// exits).
 func (n *Node) Start() error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -136,14 +142,24 @@ func (n *Node) waitListening(timeout time.Duration) error {
 			return fmt.Errorf("kvnode exited: %v", n.err)
 		default:
 		}
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", n.ClientPort), 100*time.Millisecond)
-		if err == nil {
-			c.Close()
+		if n.healthy() {
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("kvnode did not listen on %d within %v", n.ClientPort, timeout)
+}
+
+// healthy reports whether the node's /healthz answers 200, which it does
+// only once the node serves requests.
+func (n *Node) healthy() bool {
+	c := http.Client{Timeout: 200 * time.Millisecond}
+	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.HTTPPort))
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // Kill sends SIGKILL and waits for the process to be gone.
@@ -196,15 +212,31 @@ func (n *Node) Log() string {
 	return string(b)
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago.
+var (
+	portsMu sync.Mutex
+	// handedOut remembers every port returned, so that two nodes prepared
+	// before either starts never get the same one.
+	handedOut = map[int]bool{}
+)
+
+// FreePort returns a loopback TCP port that was free a moment ago and that
+// this process has not handed out before.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !handedOut[port] {
+			handedOut[port] = true
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // WaitFor polls cond until it holds or the timeout passes, then fails the

@@ -1,0 +1,48 @@
+# quorumkv: `make run` starts a single node, `make test` runs the tests.
+GO        ?= go
+BIN       := bin
+PROTOC_GEN_GO_VERSION := v1.36.12
+export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
+
+.PHONY: all build run test test-short race proto lint cluster cluster-stop bench bench-quick soak clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/kvnode ./cmd/node
+	$(GO) build -o $(BIN)/kvcli ./cmd/kvcli
+	@if [ -d cmd/kvbench ]; then $(GO) build -o $(BIN)/kvbench ./cmd/kvbench; fi
+
+# A single node on an embedded NATS server (127.0.0.1:4222), data in ./data.
+run: build
+	$(BIN)/kvnode --data-dir ./data
+
+# Unit, property and end-to-end tests (real kvnode processes), with the
+# race detector. A few minutes on a 2-core machine.
+test:
+	$(GO) vet ./...
+	$(GO) test -race -timeout 20m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+# Regenerate messages/*.pb.go from messages/*.proto.
+proto:
+	@command -v protoc >/dev/null || { echo "installing protoc (Debian protobuf-compiler)"; apt-get update -qq && apt-get install -y -qq protobuf-compiler; }
+	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	cd messages && protoc -I . --go_out=. --go_opt=paths=source_relative *.proto
+
+lint:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+# Three local nodes on 127.0.0.1 (clients on 4222, 4223, 4224), data in
+# .cluster/; `make cluster-stop` stops them.
+cluster: build
+	deploy/local-cluster.sh start
+
+cluster-stop:
+	deploy/local-cluster.sh stop
+
+clean:
+	rm -rf $(BIN)

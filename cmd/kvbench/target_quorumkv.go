@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/quorumkv/quorumkv/client"
+)
+
+// quorumKV loads a quorumkv cluster through the Go SDK, over a few
+// connections shared by every worker.
+type quorumKV struct {
+	clients []*client.Client
+	rr      roundRobin
+	getOpts []client.Option
+	putOpts []client.Option
+}
+
+func openQuorumKV(ctx context.Context, cfg *config) (target, []string, error) {
+	q := &quorumKV{}
+	for _, url := range connURLs(cfg.servers, cfg.conns) {
+		c, err := client.Connect(url)
+		if err != nil {
+			q.Close()
+			return nil, nil, err
+		}
+		q.clients = append(q.clients, c)
+	}
+	common := []client.Option{client.WithNamespace(cfg.namespace), client.WithTimeout(cfg.timeout)}
+	if cfg.strict {
+		common = append(common, client.Strict())
+	}
+	q.getOpts = append(append([]client.Option{}, common...), client.WithR(cfg.r))
+	q.putOpts = append(append([]client.Option{}, common...), client.WithW(cfg.w))
+
+	nsNote, err := q.ensureNamespace(ctx, cfg)
+	if err != nil {
+		q.Close()
+		return nil, nil, err
+	}
+	writes := "blind writes (no read before write)"
+	if cfg.readModifyWrite {
+		writes = "read-modify-write updates (get, then put with its context)"
+	}
+	notes := []string{
+		fmt.Sprintf("quorumkv through the Go SDK: %d connections over %d servers", len(q.clients), len(cfg.servers)),
+		nsNote,
+		fmt.Sprintf("per request: R=%s W=%s, %s quorum, timeout %v; %s",
+			quorumText(cfg.r), quorumText(cfg.w), map[bool]string{true: "strict", false: "sloppy"}[cfg.strict],
+			cfg.timeout, writes),
+	}
+	return q, notes, nil
+}
+
+func quorumText(n int) string {
+	if n == 0 {
+		return "namespace default"
+	}
+	return fmt.Sprint(n)
+}
+
+// ensureNamespace creates cfg's namespace unless it exists, then waits
+// until every node it can reach knows it, and describes it.
+func (q *quorumKV) ensureNamespace(ctx context.Context, cfg *config) (string, error) {
+	if cfg.namespace == "default" {
+		return "namespace default (N=3 R=2 W=2, siblings)", nil
+	}
+	c := q.clients[0]
+	want := client.Namespace{Name: cfg.namespace, N: cfg.n, R: cfg.r, W: cfg.w, Mode: cfg.mode}
+	if want.R == 0 {
+		want.R = min(2, cfg.n)
+	}
+	if want.W == 0 {
+		want.W = min(2, cfg.n)
+	}
+	setup, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	ns, found, err := findNamespace(setup, c, cfg.namespace)
+	if err != nil {
+		return "", fmt.Errorf("list namespaces: %w", err)
+	}
+	verb := "existing"
+	if !found {
+		if _, err := c.CreateNamespace(setup, want); err != nil {
+			return "", fmt.Errorf("create namespace %s: %w", cfg.namespace, err)
+		}
+		ns, verb = want, "created"
+	}
+	if err := q.awaitNamespace(setup); err != nil {
+		return "", err
+	}
+	note := fmt.Sprintf("namespace %s (%s): N=%d R=%d W=%d, mode %s", ns.Name, verb, ns.N, ns.R, ns.W, ns.Mode)
+	switch {
+	case ns.Mode == client.ModeLWW:
+		note += " (blind writes replace the stored value instead of piling up siblings)"
+	case !cfg.readModifyWrite:
+		note += " (WARNING: blind writes to one key pile up siblings in this mode)"
+	}
+	return note, nil
+}
+
+func findNamespace(ctx context.Context, c *client.Client, name string) (client.Namespace, bool, error) {
+	list, err := c.ListNamespaces(ctx)
+	if err != nil {
+		return client.Namespace{}, false, err
+	}
+	for _, ns := range list {
+		if ns.Name == name {
+			return ns, true, nil
+		}
+	}
+	return client.Namespace{}, false, nil
+}
+
+// awaitNamespace waits until a run of reads on every connection meets no
+// "unknown namespace": a new namespace reaches the other nodes
+// asynchronously, and requests go to any node.
+func (q *quorumKV) awaitNamespace(ctx context.Context) error {
+	const wantClean = 20
+	for _, c := range q.clients {
+		clean := 0
+		for clean < wantClean {
+			_, err := c.Get(ctx, "kvbench-probe", q.getOpts...)
+			switch {
+			case err == nil, errors.Is(err, client.ErrNotFound):
+				clean++
+			case errors.Is(err, client.ErrUnknownNamespace), errors.Is(err, client.ErrNoServers):
+				clean = 0
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("namespace not known on every node: %w", err)
+				case <-time.After(50 * time.Millisecond):
+				}
+			default:
+				return fmt.Errorf("probe read: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (q *quorumKV) client() *client.Client { return q.clients[q.rr.pick(len(q.clients))] }
+
+func (q *quorumKV) Put(ctx context.Context, key string, val []byte) error {
+	_, err := q.client().Put(ctx, key, val, q.putOpts...)
+	return err
+}
+
+func (q *quorumKV) Get(ctx context.Context, key string) error {
+	_, err := q.client().Get(ctx, key, q.getOpts...)
+	if errors.Is(err, client.ErrNotFound) {
+		return errNotFound
+	}
+	return err
+}
+
+// Update reads key and writes val back with the read's context, so that it
+// supersedes what it read. Both requests go over the same connection.
+func (q *quorumKV) Update(ctx context.Context, key string, val []byte) error {
+	c := q.client()
+	res, err := c.Get(ctx, key, q.getOpts...)
+	if err != nil && !errors.Is(err, client.ErrNotFound) {
+		return err
+	}
+	opts := q.putOpts
+	if res != nil && res.Context != "" {
+		opts = append(opts[:len(opts):len(opts)], client.WithContext(res.Context))
+	}
+	_, err = c.Put(ctx, key, val, opts...)
+	return err
+}
+
+func (q *quorumKV) Close() {
+	for _, c := range q.clients {
+		c.Close()
+	}
+}

@@ -1,0 +1,34 @@
+// Command kvcli is the command-line client of quorumkv: put, get and delete
+// keys, create and list namespaces, and show the cluster's status. It is a
+// thin layer over the Go SDK (package client); run "kvcli help" for usage.
+//
+// Exit status: 0 success; 1 any error; 2 a usage error; 3 get of a missing
+// key. Delete of a missing key succeeds (0): deletes are idempotent.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	a := &app{
+		stdin:  os.Stdin,
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		getenv: os.Getenv,
+		tty:    isTerminal(os.Stdout),
+		dial:   dialSDK,
+	}
+	code := a.run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// isTerminal reports whether f is a character device, such as a terminal.
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
