@@ -31,9 +31,11 @@ type DB struct {
 
 	// corruptions counts on-disk corruption pebble detected (Metrics).
 	corruptions atomic.Int64
-	// failed holds the first fatal pebble error (see done). Once set, every
-	// call returns it: pebble's commit pipeline is broken after a fatal
-	// commit error, and later writes would hang rather than fail.
+	// failed holds the first fatal error: a pebble Fatalf (see done) or a
+	// failed WAL write or sync (Pending.Wait). Once set, every call returns
+	// it: after a fatal commit error pebble's commit pipeline is broken and
+	// later writes would hang, and after a WAL failure memory holds writes
+	// the WAL lacks (doc.go, "Failure").
 	failed atomic.Pointer[FatalError]
 
 	// drainMu guards nothing but the drained condition used by Close.
@@ -48,8 +50,8 @@ type DB struct {
 // (format version, Q); an existing one must match it (ErrLayoutMismatch,
 // ErrUnsupportedFormat). Open refuses a non-empty dir that holds no pebble
 // database, and reports an unreadable one as an error, never a panic.
-func Open(dir string, opts Options) (db *DB, err error) {
-	opts, err = opts.withDefaults()
+func Open(dir string, opts Options) (*DB, error) {
+	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}

@@ -384,3 +384,25 @@ func TestParseSyncMode(t *testing.T) {
 		t.Errorf("ParseSyncMode(sometimes): %v", err)
 	}
 }
+
+// Put returns once the write is applied: Get sees it before Wait, which is
+// what lets a partition actor apply writes in order and reply later.
+func TestPutVisibleBeforeWait(t *testing.T) {
+	d := openMem(t)
+	var pends []Pending
+	for i := range 10 {
+		p, err := d.Put(0, "ns", "k", rec("a", uint64(i+1), fmt.Sprint(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pends = append(pends, p)
+		if got, found := mustGet(t, d, 0, "ns", "k"); !found || string(got.Siblings[0].Value) != fmt.Sprint(i) {
+			t.Fatalf("before Wait: Get = %+v, %v; want value %d", got, found, i)
+		}
+	}
+	for _, p := range pends {
+		if err := p.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

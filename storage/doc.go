@@ -37,9 +37,10 @@
 // The checksum covers what the filesystem and pebble's own block checksums
 // do not: bytes damaged before they reached pebble, or a bug that wrote
 // garbage. EncodeRecord writes the protobuf without building the message
-// (Put encodes straight into the pebble batch); tests hold it byte-identical
-// to proto.Marshal. DecodeRecord checks the checksum, unmarshals, and checks
-// vclock's Record.Validate.
+// (Put encodes straight into the pebble batch; tests hold the bytes identical
+// to proto.Marshal), and DecodeRecord parses it straight into a
+// vclock.Record (decode.go; fuzzed against proto.Unmarshal), then checks
+// vclock's Record.Validate. Get is the hot path: this halves its allocations.
 //
 // # Durability
 //
@@ -50,8 +51,9 @@
 //     Writes committed concurrently share one fsync (pebble's group commit),
 //     so a partition actor should apply writes in its message loop without
 //     waiting and call Wait on another goroutine, replying when it returns.
-//     Writes are applied in Put order, and a write is never durable while an
-//     earlier one is not (one WAL, synced in order).
+//     Writes from one goroutine are applied in Put order, and once a write's
+//     Wait returned nil, every write applied before it is durable too (one
+//     WAL, synced in order).
 //   - SyncNone: Wait returns nil at once; the WAL is written but not synced.
 //     A process crash loses nothing; an OS crash or power cut may lose recent
 //     writes.
@@ -63,15 +65,33 @@
 // # Invariants
 //
 //   - A corrupt record is an error (wrapping ErrCorrupt), never served as
-//     data: Get returns no record, ScanPartition skips it and reports it in a
-//     *ScanCorruptError after the scan.
+//     data: Get returns no record; ScanPartition skips it and reports it in a
+//     *ScanCorruptError after the scan. A block that fails pebble's own
+//     checksum also yields ErrCorrupt (pebble's default reaction, exiting
+//     the process, is replaced; Metrics.Corruptions counts them).
 //   - Put stores only what Get can read back: it rejects records that fail
 //     vclock validation or hold invalid UTF-8 strings.
 //   - After Close begins, every call returns ErrClosed; Close waits for calls
 //     in progress, so pebble is never used after it is closed.
 //   - Pebble never writes to stdout or stderr: its log goes to
-//     Options.Logger (discarded if nil), and its Fatalf panics instead of
-//     exiting (Open turns that into an error).
+//     Options.Logger (Infof at Debug, Errorf at Error; discarded if nil).
+//
+// # Failure
+//
+// Some failures leave pebble unable to go on. A failed WAL write or fsync
+// (reported by Pending.Wait) and pebble's Fatalf on a caller's goroutine turn
+// the DB failed: that call and every later one return an error wrapping
+// ErrFailed, and the node must restart, which replays the WAL. Memory may hold
+// writes the WAL lacks, so even reads are refused rather than serve a value
+// that a restart would take back. Open turns Fatalf and panics into errors.
+// Failures in pebble's background work (a MANIFEST write during a flush) and
+// a failure to create a new WAL when the memtable rotates crash the process,
+// as pebble intends: what Wait acknowledged is in the WAL.
+//
+// On restart pebble replays the newest WAL up to its first damaged record and
+// treats the rest as a torn write (it cannot tell them apart). So a bit flip
+// in the live WAL silently drops the acknowledged writes after it on this
+// replica; anti-entropy, not storage, restores them from peers.
 //
 // # Memory
 //

@@ -78,6 +78,7 @@ func createBucket(ctx context.Context, nc *nats.Conn, cfg jetstream.KeyValueConf
 	if err != nil {
 		return jetstream.StreamConfig{}, err
 	}
+	start := time.Now()
 	for {
 		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
 		_, err = js.CreateOrUpdateKeyValue(attempt, cfg)
@@ -88,6 +89,13 @@ func createBucket(ctx context.Context, nc *nats.Conn, cfg jetstream.KeyValueConf
 		cancel()
 		if err == nil {
 			return stream.CachedInfo().Config, nil
+		}
+		// A server without JetStream says so at once; allow a few seconds
+		// in case its JetStream is still starting.
+		notEnabled := errors.Is(err, jetstream.ErrJetStreamNotEnabled) ||
+			errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount)
+		if notEnabled && time.Since(start) > 3*time.Second {
+			return jetstream.StreamConfig{}, fmt.Errorf("create JetStream bucket %s: %w (start kvnode with --jetstream)", cfg.Bucket, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -42,7 +42,7 @@ type store interface {
 	Delete(ctx context.Context, key string, o request) error
 	CreateNamespace(ctx context.Context, ns client.Namespace) (string, error)
 	ListNamespaces(ctx context.Context) ([]client.Namespace, error)
-	Status(ctx context.Context) (*messages.StatusResponse, error)
+	Status(ctx context.Context, node string) (*messages.StatusResponse, error)
 	Close()
 }
 
@@ -54,11 +54,12 @@ type request struct {
 	sloppy      bool
 	token       string
 	contentType string
+	node        string
 }
 
 func requestOf(o options) request {
 	return request{namespace: o.namespace, r: o.r, w: o.w, strict: o.strict, sloppy: o.sloppy,
-		token: o.token, contentType: o.contentType}
+		token: o.token, contentType: o.contentType, node: o.node}
 }
 
 // sdk converts a request to SDK options.
@@ -84,6 +85,9 @@ func (q request) sdk() []client.Option {
 	}
 	if q.contentType != "" {
 		opts = append(opts, client.WithContentType(q.contentType))
+	}
+	if q.node != "" {
+		opts = append(opts, client.ViaNode(q.node))
 	}
 	return opts
 }
@@ -120,7 +124,10 @@ func (s sdkStore) ListNamespaces(ctx context.Context) ([]client.Namespace, error
 	return s.c.ListNamespaces(ctx)
 }
 
-func (s sdkStore) Status(ctx context.Context) (*messages.StatusResponse, error) {
+func (s sdkStore) Status(ctx context.Context, node string) (*messages.StatusResponse, error) {
+	if node != "" {
+		return s.c.Status(ctx, client.ViaNode(node))
+	}
 	return s.c.Status(ctx)
 }
 

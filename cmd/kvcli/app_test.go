@@ -65,7 +65,7 @@ func (f *fakeStore) ListNamespaces(context.Context) ([]client.Namespace, error) 
 	return f.list, nil
 }
 
-func (f *fakeStore) Status(context.Context) (*messages.StatusResponse, error) {
+func (f *fakeStore) Status(context.Context, string) (*messages.StatusResponse, error) {
 	f.calls = append(f.calls, "status")
 	return f.status, nil
 }

@@ -36,7 +36,9 @@ var (
 	fJSON      = flagDoc{"json", "", "print protojson"}
 )
 
-var globalFlags = []flagDoc{fServer, fTimeout}
+var fNode = flagDoc{"node", "ID", "have node ID coordinate the request (default: any node)"}
+
+var globalFlags = []flagDoc{fServer, fTimeout, fNode}
 
 var commands = []command{
 	{
@@ -75,7 +77,7 @@ var commands = []command{
 		about: "Asks one node for its view: each member's zone, weight, up/down, phi\n" +
 			"(the failure detector's suspicion), time since last heartbeat and the\n" +
 			"partitions it holds, then the namespaces it finds under-replicated.",
-		flags: []flagDoc{fJSON},
+		flags: []flagDoc{fNode, fJSON},
 		run:   runStatus,
 	},
 	{

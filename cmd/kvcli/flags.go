@@ -35,6 +35,7 @@ type options struct {
 	n           int    // ns create
 	mode        string // ns create
 	help        bool
+	node        string // --node
 }
 
 // invocation is a parsed command line.
@@ -89,6 +90,7 @@ func newFlagSet(o *options, getenv func(string) string) *flag.FlagSet {
 	fs.StringVar(&o.contentType, "content-type", "", "")
 	fs.IntVar(&o.n, "n", 0, "")
 	fs.StringVar(&o.mode, "mode", "", "")
+	fs.StringVar(&o.node, "node", "", "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
 	return fs
@@ -216,6 +218,8 @@ func (inv *invocation) check(spec *command) error {
 		return usageErrorf(inv.cmd, "--strict and --sloppy exclude each other")
 	case o.r < 0 || o.w < 0 || o.n < 0:
 		return usageErrorf(inv.cmd, "--n, --r and --w must not be negative")
+	case inv.set["r"] && o.r == 0, inv.set["w"] && o.w == 0, inv.set["n"] && o.n == 0:
+		return usageErrorf(inv.cmd, "--n, --r and --w must be at least 1 (leave them out for the namespace default)")
 	case o.timeout <= 0:
 		return usageErrorf(inv.cmd, "--timeout must be positive")
 	}

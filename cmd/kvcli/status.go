@@ -12,7 +12,7 @@ import (
 
 // runStatus prints the answering node's view of the cluster.
 func runStatus(ctx context.Context, a *app, s store, inv *invocation) error {
-	st, err := s.Status(ctx)
+	st, err := s.Status(ctx, inv.opts.node)
 	if err != nil {
 		return err
 	}
