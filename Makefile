@@ -44,5 +44,16 @@ cluster: build
 cluster-stop:
 	deploy/local-cluster.sh stop
 
+# quorumkv against JetStream KV and plain NATS request-reply, on fresh
+# local clusters of real processes (127.0.0.1 only); writes BENCHMARKS.md.
+# About 10 s a row, 5 minutes in all.
+bench:
+	BENCH_COMMAND="make bench" deploy/bench.sh
+
+# The same rows for a few seconds each (under 3 minutes); the report goes
+# to a temp file. Fails only when the tool is broken, never on a slow figure.
+bench-quick:
+	BENCH_COMMAND="make bench-quick" deploy/bench.sh --quick
+
 clean:
 	rm -rf $(BIN)

@@ -184,9 +184,15 @@ func (d *DB) done(errp *error) {
 	if !ok {
 		panic(r)
 	}
-	d.failed.CompareAndSwap(nil, fe)
-	d.log.Error("storage: pebble failed; refusing further calls", "err", fe)
+	d.fail(fe)
 	*errp = fe
+}
+
+// fail records the store's first fatal error; see the failed field.
+func (d *DB) fail(fe *FatalError) {
+	if d.failed.CompareAndSwap(nil, fe) {
+		d.log.Error("storage: store failed; refusing further calls until restart", "err", fe)
+	}
 }
 
 func (d *DB) release() {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // ErrCorrupt is wrapped by every error that reports damaged stored data: a
@@ -78,4 +80,15 @@ func (e *ScanCorruptError) add(ns, key string) {
 	if len(e.Keys) < maxReportedCorrupt {
 		e.Keys = append(e.Keys, RecordKey{Namespace: ns, Key: key})
 	}
+}
+
+// wrapErr adds context to an error from pebble or the codec. Pebble's own
+// corruption errors (a bad block checksum) also get ErrCorrupt, so that
+// callers need one errors.Is test for "this replica's copy is damaged".
+func wrapErr(err error, format string, args ...any) error {
+	what := fmt.Sprintf(format, args...)
+	if pebble.IsCorruptionError(err) && !errors.Is(err, ErrCorrupt) {
+		return fmt.Errorf("storage: %s: %w: %w", what, ErrCorrupt, err)
+	}
+	return fmt.Errorf("storage: %s: %w", what, err)
 }

@@ -204,3 +204,24 @@ func TestWALSyncFailureReachesWait(t *testing.T) {
 	}
 	t.Logf("Close after sync failure: %v", d.Close())
 }
+
+// SetMeta is synced itself, so a WAL failure surfaces there and fails the
+// store just the same.
+func TestSetMetaWALFailure(t *testing.T) {
+	var on atomic.Bool
+	fs := errorfs.Wrap(vfs.NewMem(), injectWhen(&on, func(op errorfs.Op) bool {
+		return strings.HasSuffix(op.Path, ".log") && op.Kind == errorfs.OpFileWrite
+	}))
+	d, err := Open("db", memOptions(fs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	on.Store(true)
+	if err := d.SetMeta("node/id", []byte("n1")); !errors.Is(err, ErrFailed) {
+		t.Fatalf("SetMeta with failing WAL writes: %v, want ErrFailed", err)
+	}
+	if _, _, err := d.GetMeta("node/id"); !errors.Is(err, ErrFailed) {
+		t.Fatalf("GetMeta after the WAL failed: %v, want ErrFailed", err)
+	}
+}

@@ -42,7 +42,10 @@ func (d *DB) SetMeta(name string, value []byte) (err error) {
 	}
 	defer d.done(&err)
 	if err := d.db.Set(metaKey(name), value, pebble.Sync); err != nil {
-		return metaErr("set", name, err)
+		// A synced write fails only in the WAL, which pebble does not
+		// recover: the store is failed, as after a failed Pending.Wait.
+		d.fail(&FatalError{Msg: "WAL write or sync failed: " + err.Error()})
+		return fmt.Errorf("%w: %w", ErrFailed, metaErr("set", name, err))
 	}
 	return nil
 }
@@ -85,8 +88,5 @@ func scanMeta(it *pebble.Iterator, fn func(string, []byte) error) error {
 }
 
 func metaErr(op, name string, err error) error {
-	if pebble.IsCorruptionError(err) {
-		return fmt.Errorf("storage: meta %s %q: %w: %w", op, name, ErrCorrupt, err)
-	}
-	return fmt.Errorf("storage: meta %s %q: %w", op, name, err)
+	return wrapErr(err, "meta %s %q", op, name)
 }

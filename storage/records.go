@@ -36,14 +36,8 @@ func (d *DB) Get(partition int, namespace, key string) (rec vclock.Record, found
 	return rec, true, nil
 }
 
-// recordErr wraps err with the record's name; pebble's own corruption
-// errors (bad block checksums) also get ErrCorrupt, so that callers need one
-// errors.Is test for "this replica's copy is damaged".
 func recordErr(op string, partition int, namespace, key string, err error) error {
-	if pebble.IsCorruptionError(err) && !errors.Is(err, ErrCorrupt) {
-		return fmt.Errorf("storage: %s p%d %q/%q: %w: %w", op, partition, namespace, key, ErrCorrupt, err)
-	}
-	return fmt.Errorf("storage: %s p%d %q/%q: %w", op, partition, namespace, key, err)
+	return wrapErr(err, "%s p%d %q/%q", op, partition, namespace, key)
 }
 
 // Pending is a write that is applied (visible to Get) and possibly not yet
@@ -71,10 +65,7 @@ func (p Pending) Wait() error {
 	err := p.b.SyncWait()
 	_ = p.b.Close() // returns the batch to pebble's pool; nothing to report
 	if err != nil {
-		fe := &FatalError{Msg: "WAL write or sync failed: " + err.Error()}
-		if p.d.failed.CompareAndSwap(nil, fe) {
-			p.d.log.Error("storage: WAL failed; refusing further calls", "err", err)
-		}
+		p.d.fail(&FatalError{Msg: "WAL write or sync failed: " + err.Error()})
 		return fmt.Errorf("storage: wal sync: %w: %w", ErrFailed, err)
 	}
 	return nil

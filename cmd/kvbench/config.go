@@ -90,8 +90,8 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.mode, "mode", "lww", "conflict mode of a namespace kvbench creates: lww (blind writes replace) or siblings")
 	fs.BoolVar(&cfg.strict, "strict", false, "quorumkv: count only home replicas toward R and W")
 	fs.BoolVar(&cfg.readModifyWrite, "read-modify-write", false, "quorumkv: an update reads the key first and writes back with its context")
-	fs.BoolVar(&cfg.json, "json", false, "print the result as JSON on stdout")
-	fs.BoolVar(&cfg.quiet, "quiet", false, "no progress lines on stderr")
+	fs.BoolVar(&cfg.json, "json", false, "print the result as JSON on stdout (the table goes to stderr unless --quiet)")
+	fs.BoolVar(&cfg.quiet, "quiet", false, "print no progress lines, notes or tables on stderr")
 	fs.StringVar(&cfg.label, "label", "", "row name carried into the JSON result (for kvbench report)")
 	fs.StringVar(&cfg.durability, "durability", "", "the servers' durability setting, carried into the result (kvbench cannot see it)")
 	if err := fs.Parse(args); err != nil {

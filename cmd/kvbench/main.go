@@ -105,10 +105,16 @@ func runCommand(ctx context.Context, stop func(), args []string, stdout, stderr 
 	if ctx.Err() == nil {
 		res.Phases = append(res.Phases, r.run())
 	}
-	if cfg.json {
-		err = writeJSON(stdout, res)
-	} else {
+	// With --json the table still goes to stderr, unless --quiet.
+	switch {
+	case !cfg.json:
 		err = writeText(stdout, res)
+	case cfg.quiet:
+		err = writeJSON(stdout, res)
+	default:
+		if err = writeJSON(stdout, res); err == nil {
+			err = writeText(stderr, res)
+		}
 	}
 	if err != nil {
 		return err

@@ -33,86 +33,106 @@ func waitCommand(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		return usageError{err}
 	}
-	var check func(context.Context, string) (string, error)
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	urls := splitList(*servers)
+	var ready func(context.Context) (string, error)
 	switch *kind {
 	case "quorumkv":
-		check = func(ctx context.Context, url string) (string, error) { return membersUp(ctx, url, *members) }
+		seen := map[string]bool{}
+		ready = func(ctx context.Context) (string, error) { return membersUp(ctx, urls, *members, seen) }
 	case "jetstream":
-		check = jetStreamReady
+		ready = func(ctx context.Context) (string, error) { return eachServer(ctx, urls, jetStreamReady) }
 	case "nats":
-		check = natsReady
+		ready = func(ctx context.Context) (string, error) { return eachServer(ctx, urls, natsReady) }
 	default:
 		return usageError{fmt.Errorf("--kind %q: want quorumkv, jetstream or nats", *kind)}
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	for _, url := range splitList(*servers) {
-		var last error
-		for {
-			attempt, cancelAttempt := context.WithTimeout(ctx, 2*time.Second)
-			msg, err := check(attempt, url)
-			cancelAttempt()
-			if err == nil {
-				if !*quiet {
-					fmt.Fprintf(stderr, "kvbench wait: %s: %s\n", url, msg)
-				}
-				break
+	for {
+		attempt, cancelAttempt := context.WithTimeout(ctx, 2*time.Second)
+		msg, err := ready(attempt)
+		cancelAttempt()
+		if err == nil {
+			if !*quiet {
+				fmt.Fprintf(stderr, "kvbench wait: %s\n", msg)
 			}
-			last = err
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("%s not ready after %v: %w", url, *timeout, last)
-			case <-time.After(200 * time.Millisecond):
-			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not ready after %v: %w", *timeout, err)
+		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	return nil
 }
 
-// membersUp checks that the node at url sees at least want members up.
-func membersUp(ctx context.Context, url string, want int) (string, error) {
-	c, err := client.Connect(url, client.WithNATSOptions(nats.MaxReconnects(0)))
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	st, err := c.Status(ctx)
-	if err != nil {
-		return "", err
-	}
-	up := 0
-	for _, m := range st.Members {
-		if m.Up {
-			up++
+// eachServer runs check against every URL in turn.
+func eachServer(ctx context.Context, urls []string, check func(context.Context, string) error) (string, error) {
+	for _, url := range urls {
+		if err := check(ctx, url); err != nil {
+			return "", fmt.Errorf("%s: %w", url, err)
 		}
 	}
-	if up < want {
-		return "", fmt.Errorf("node %s sees %d of %d members up", st.Node, up, want)
-	}
-	return fmt.Sprintf("node %s sees %d members up", st.Node, up), nil
+	return fmt.Sprintf("%d servers ready", len(urls)), nil
 }
 
-func jetStreamReady(ctx context.Context, url string) (string, error) {
+// membersUp asks for the cluster's status through every URL (each request
+// is answered by whichever node the queue group picks) and records in seen
+// which nodes answered with at least want members up. It is done when want
+// distinct nodes have.
+func membersUp(ctx context.Context, urls []string, want int, seen map[string]bool) (string, error) {
+	for _, url := range urls {
+		c, err := client.Connect(url, client.WithNATSOptions(nats.MaxReconnects(0)))
+		if err != nil {
+			return "", err
+		}
+		st, err := c.Status(ctx)
+		c.Close()
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", url, err)
+		}
+		up := 0
+		for _, m := range st.Members {
+			if m.Up {
+				up++
+			}
+		}
+		seen[st.Node] = up >= want
+		if up < want {
+			return "", fmt.Errorf("node %s sees %d of %d members up", st.Node, up, want)
+		}
+	}
+	ok := 0
+	for _, good := range seen {
+		if good {
+			ok++
+		}
+	}
+	if ok < want {
+		return "", fmt.Errorf("%d of %d nodes have reported %d members up", ok, want, want)
+	}
+	return fmt.Sprintf("%d nodes each see %d members up", ok, want), nil
+}
+
+func jetStreamReady(ctx context.Context, url string) error {
 	nc, err := nats.Connect(url, nats.MaxReconnects(0))
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if _, err := js.AccountInfo(ctx); err != nil {
-		return "", err
-	}
-	return "JetStream ready", nil
+	_, err = js.AccountInfo(ctx)
+	return err
 }
 
-func natsReady(_ context.Context, url string) (string, error) {
+func natsReady(_ context.Context, url string) error {
 	nc, err := nats.Connect(url, nats.MaxReconnects(0))
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer nc.Close()
-	return "connected to " + nc.ConnectedServerName(), nc.Flush()
+	return nc.Flush()
 }
