@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// startHTTP serves /healthz and /metrics on cfg.HTTPListen, if set.
+// startHTTP serves /healthz, /metrics and /debug/pprof on cfg.HTTPListen,
+// if set.
 func (n *Node) startHTTP() error {
 	if n.cfg.HTTPListen == "" {
 		return nil
@@ -27,6 +29,10 @@ func (n *Node) startHTTP() error {
 		}
 		http.Error(w, "not serving", http.StatusServiceUnavailable)
 	})
+	// Profiles, for finding what a hot path spends its time on.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	n.httpSrv = &http.Server{Handler: mux}
 	n.goTracked(func() {
 		if err := n.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -44,7 +44,7 @@ make --no-print-directory build >/dev/null
 work=$(mktemp -d -t kvbench.XXXXXX)
 mkdir -p "$work/results"
 pids=()
-keep_work=0
+keep_work=${BENCH_KEEP:-0} # BENCH_KEEP=1 keeps the temp dir (logs, results)
 
 # stop_all stops every process still running that this script started:
 # SIGTERM, up to 10 s to exit cleanly, then SIGKILL.
@@ -83,7 +83,8 @@ alloc_port() {
 }
 
 # start_cluster KIND NAME [args...] starts three servers: KIND is kvnode or
-# natsd; the args go to each. It sets servers to their client URLs.
+# natsd; the args go to each. It sets servers to their client URLs and
+# server_pids to their pids.
 start_cluster() {
   local kind=$1 name=$2; shift 2
   local dir="$work/$name" cports=() rports=() routes="" i
@@ -93,7 +94,7 @@ start_cluster() {
     alloc_port; rports+=("$port")
     routes="${routes:+$routes,}nats://127.0.0.1:$port"
   done
-  servers=""
+  servers=""; server_pids=""
   for i in 0 1 2; do
     local n=$((i + 1)) listen="127.0.0.1:${cports[$i]}" clisten="127.0.0.1:${rports[$i]}"
     servers="${servers:+$servers,}nats://$listen"
@@ -105,6 +106,7 @@ start_cluster() {
         --join "$routes" "$@" >"$dir/js$n.log" 2>&1 &
     fi
     pids+=($!)
+    server_pids="${server_pids:+$server_pids,}$!"
   done
   local ok=1
   if [ "$kind" = kvnode ]; then
@@ -133,7 +135,7 @@ bench() {
   echo "" >&2
   echo "== $label ($durability)" >&2
   if ! bin/kvbench run --servers "$servers" --duration "$dur" --records "$records" --value-size "$value_size" \
-    --label "$label" --durability "$durability" --json "$@" >"$out.tmp"; then
+    --label "$label" --durability "$durability" --server-pids "$server_pids" --json "$@" >"$out.tmp"; then
     echo "bench: $label FAILED" >&2
     failed+=("$label")
     keep_work=1

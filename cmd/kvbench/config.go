@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -57,6 +58,9 @@ type config struct {
 	// cannot see.
 	label      string
 	durability string
+	// serverPIDs are local server processes whose CPU time each phase
+	// reports.
+	serverPIDs []int
 }
 
 const defaultDuration = 10 * time.Second
@@ -70,7 +74,7 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
-	var servers, wl string
+	var servers, wl, pids string
 	fs.StringVar(&cfg.target, "target", "quorumkv", "what to load: quorumkv (through the Go SDK), jetstream (JetStream KV) or echo (plain NATS request-reply)")
 	fs.StringVar(&servers, "servers", "nats://127.0.0.1:4222", "comma-separated NATS URLs; connections are spread over them round-robin")
 	fs.IntVar(&cfg.conns, "conns", 0, "NATS connections shared by the workers (0: one per server URL)")
@@ -94,6 +98,7 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.quiet, "quiet", false, "print no progress lines, notes or tables on stderr")
 	fs.StringVar(&cfg.label, "label", "", "row name carried into the JSON result (for kvbench report)")
 	fs.StringVar(&cfg.durability, "durability", "", "the servers' durability setting, carried into the result (kvbench cannot see it)")
+	fs.StringVar(&pids, "server-pids", "", "comma-separated pids of local server processes whose CPU time to report per phase")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -101,6 +106,13 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	cfg.servers = splitList(servers)
+	for _, p := range splitList(pids) {
+		pid, err := strconv.Atoi(p)
+		if err != nil || pid <= 0 {
+			return nil, fmt.Errorf("--server-pids: bad pid %q", p)
+		}
+		cfg.serverPIDs = append(cfg.serverPIDs, pid)
+	}
 	var err error
 	if cfg.workload, err = parseWorkload(wl); err != nil {
 		return nil, err

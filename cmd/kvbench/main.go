@@ -92,7 +92,7 @@ func runCommand(ctx context.Context, stop func(), args []string, stdout, stderr 
 	}
 	defer tgt.Close()
 	res.Notes = notes
-	r := &runner{cfg: cfg, tgt: tgt, keys: keys, interrupt: ctx.Done()}
+	r := &runner{cfg: cfg, tgt: tgt, keys: keys, interrupt: ctx.Done(), cpu: cpuMeter{pids: cfg.serverPIDs}}
 	if !cfg.quiet {
 		r.progress = stderr
 		for _, n := range notes {

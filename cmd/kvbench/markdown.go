@@ -138,8 +138,10 @@ func renderSetup(w io.Writer, meta reportMeta, results []*result) {
 // renderResults is the table of every figure, one row per run.
 func renderResults(w io.Writer, results []*result) {
 	fmt.Fprintf(w, "## Results\n\n")
-	fmt.Fprintf(w, "| row | system | op | durability | quorum | clients | ops/s | p50 | p95 | p99 | p99.9 | max | errors | seconds |\n")
-	fmt.Fprintf(w, "|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	fmt.Fprintf(w, "CPU/op is the CPU time per operation of the load generator (kvbench) and of the three server processes together, "+
+		"from getrusage and /proc/<pid>/stat (10 ms ticks) over the row.\n\n")
+	fmt.Fprintf(w, "| row | system | op | durability | quorum | clients | ops/s | p50 | p95 | p99 | p99.9 | max | errors | CPU/op kvbench | CPU/op servers | seconds |\n")
+	fmt.Fprintf(w, "|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, res := range results {
 		p, ok := res.phase("run")
 		if !ok {
@@ -150,13 +152,21 @@ func renderResults(w io.Writer, results []*result) {
 			if s.NotFound > 0 {
 				errs += fmt.Sprintf(" (+%d not found)", s.NotFound)
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %.1f |\n",
+			client, servers := p.cpuPerOp()
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %.1f |\n",
 				res.Label, systemName(res), opName(s.Op), orDash(res.Durability), quorumName(res, s.Op),
 				res.Concurrency, s.Throughput, fmtMicros(s.P50Us), fmtMicros(s.P95Us), fmtMicros(s.P99Us),
-				fmtMicros(s.P999Us), fmtMicros(s.MaxUs), errs, p.Seconds)
+				fmtMicros(s.P999Us), fmtMicros(s.MaxUs), errs, cpuText(client), cpuText(servers), p.Seconds)
 		}
 	}
 	fmt.Fprintln(w)
+}
+
+func cpuText(us float64) string {
+	if us == 0 {
+		return "-"
+	}
+	return fmtMicros(us)
 }
 
 func systemName(res *result) string {

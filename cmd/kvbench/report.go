@@ -118,6 +118,14 @@ func writeText(w io.Writer, res *result) error {
 		return err
 	}
 	for _, p := range res.Phases {
+		client, servers := p.cpuPerOp()
+		fmt.Fprintf(&b, "%s cpu: kvbench %.2fs (%.0fµs/op)", p.Name, p.CPU.ClientSeconds, client)
+		if p.CPU.ServerSeconds > 0 {
+			fmt.Fprintf(&b, ", servers %.2fs (%.0fµs/op)", p.CPU.ServerSeconds, servers)
+		}
+		b.WriteString("\n")
+	}
+	for _, p := range res.Phases {
 		for _, s := range p.Ops {
 			for _, k := range sortedKinds(s.ErrorKinds) {
 				fmt.Fprintf(&b, "%s %s errors: %d %s\n", p.Name, s.Op, s.ErrorKinds[k], k)

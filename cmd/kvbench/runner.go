@@ -15,6 +15,7 @@ type phaseResult struct {
 	Name    string      `json:"name"`
 	Seconds float64     `json:"seconds"`
 	Ops     []opSummary `json:"ops"`
+	CPU     cpuUsage    `json:"cpu"`
 }
 
 // succeeded is the number of operations that got an answer.
@@ -26,6 +27,19 @@ func (p phaseResult) succeeded() uint64 {
 	return n
 }
 
+// cpuPerOp is the CPU time, in µs, the client and the servers spent per
+// operation answered in the phase (0 when unknown).
+func (p phaseResult) cpuPerOp() (client, servers float64) {
+	var n uint64
+	for _, op := range p.Ops {
+		n += op.Count + op.Errors
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return p.CPU.ClientSeconds * 1e6 / float64(n), p.CPU.ServerSeconds * 1e6 / float64(n)
+}
+
 // runner drives the workers of a run against one target.
 type runner struct {
 	cfg  *config
@@ -35,6 +49,7 @@ type runner struct {
 	interrupt <-chan struct{}
 	// progress receives a line a second; nil for none.
 	progress io.Writer
+	cpu      cpuMeter
 }
 
 // phase is the shared state of the workers of one phase.
@@ -115,7 +130,7 @@ func (r *runner) run() phaseResult {
 // when it stops are waited for and counted: the elapsed time includes
 // them.
 func (r *runner) drive(p *phase, limit time.Duration, step func(*worker) bool) phaseResult {
-	start := time.Now()
+	start, cpuStart := time.Now(), r.cpu.sample()
 	var wg sync.WaitGroup
 	for range r.cfg.concurrency {
 		wg.Go(func() {
@@ -143,7 +158,8 @@ func (r *runner) drive(p *phase, limit time.Duration, step func(*worker) bool) p
 		select {
 		case <-done:
 			elapsed := time.Since(start)
-			return phaseResult{Name: p.name, Seconds: elapsed.Seconds(), Ops: p.rec.summaries(elapsed)}
+			return phaseResult{Name: p.name, Seconds: elapsed.Seconds(), Ops: p.rec.summaries(elapsed),
+				CPU: cpuBetween(cpuStart, r.cpu.sample())}
 		case <-timeUp:
 			p.stopped.Store(true)
 			timeUp = nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -70,8 +71,8 @@ func openEcho(ctx context.Context, cfg *config) (target, []string, error) {
 		return nil, nil, err
 	}
 	notes := []string{
-		fmt.Sprintf("echo: plain NATS request-reply on %s; %d responders (queue group) on %s, %d requester connections over %v",
-			e.subject, echoResponders, respURL, len(e.conns), reqServers),
+		fmt.Sprintf("echo: plain NATS request-reply; %d responders (queue group) on %s, %d requester connections over %s",
+			echoResponders, respURL, len(e.conns), strings.Join(reqServers, ",")),
 		fmt.Sprintf("request: the value (update) or the key (read); reply: %d bytes", cfg.valueSize),
 	}
 	return e, notes, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/quorumkv/quorumkv/client"
@@ -81,7 +82,7 @@ func (q *quorumKV) ensureNamespace(ctx context.Context, cfg *config) (string, er
 	if err != nil {
 		return "", fmt.Errorf("list namespaces: %w", err)
 	}
-	verb := "existing"
+	verb := "using existing"
 	if !found {
 		if _, err := c.CreateNamespace(setup, want); err != nil {
 			return "", fmt.Errorf("create namespace %s: %w", cfg.namespace, err)
@@ -91,7 +92,10 @@ func (q *quorumKV) ensureNamespace(ctx context.Context, cfg *config) (string, er
 	if err := q.awaitNamespace(setup); err != nil {
 		return "", err
 	}
-	note := fmt.Sprintf("namespace %s (%s): N=%d R=%d W=%d, mode %s", ns.Name, verb, ns.N, ns.R, ns.W, ns.Mode)
+	if !cfg.quiet {
+		fmt.Fprintf(os.Stderr, "kvbench: %s namespace %s\n", verb, ns.Name)
+	}
+	note := fmt.Sprintf("namespace %s: N=%d R=%d W=%d, mode %s", ns.Name, ns.N, ns.R, ns.W, ns.Mode)
 	switch {
 	case ns.Mode == client.ModeLWW:
 		note += " (blind writes replace the stored value instead of piling up siblings)"

@@ -73,6 +73,9 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	if cfg.Sync, err = storage.ParseSyncMode(syncMode); err != nil {
 		return cfg, nil, err
 	}
+	if cfg.Weight < 1 {
+		return cfg, nil, fmt.Errorf("weight %d: want >= 1", cfg.Weight)
+	}
 	if join != "" {
 		cfg.Join = strings.Split(join, ",")
 	}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// clockTicks is the unit of utime and stime in /proc/<pid>/stat: USER_HZ,
+// 100 on every Linux architecture Go supports (sysconf needs cgo).
+const clockTicks = 100
+
+// cpuMeter samples the CPU time used by kvbench itself and by the server
+// processes it was told about (--server-pids), so that a report can say
+// what each operation cost, not only how long it took. On a machine where
+// load generator and servers share the CPUs this tells a server that is
+// slow from one that is starved.
+type cpuMeter struct {
+	pids []int
+}
+
+// cpuSample is the CPU time used so far.
+type cpuSample struct {
+	client  time.Duration
+	servers time.Duration
+	// serversOK is false when a server's /proc entry could not be read.
+	serversOK bool
+}
+
+func (m cpuMeter) sample() cpuSample {
+	s := cpuSample{serversOK: len(m.pids) > 0}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		s.client = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	for _, pid := range m.pids {
+		d, err := procCPU(pid)
+		if err != nil {
+			s.serversOK = false
+			continue
+		}
+		s.servers += d
+	}
+	return s
+}
+
+// procCPU reads the user plus system time of a process from
+// /proc/<pid>/stat.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseProcStat(string(b))
+}
+
+// parseProcStat reads utime and stime (fields 14 and 15) of a stat line.
+// The command name (field 2) is in parentheses and may hold spaces, so
+// fields are counted from the last ')'.
+func parseProcStat(line string) (time.Duration, error) {
+	i := strings.LastIndexByte(line, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("proc stat: no command name")
+	}
+	f := strings.Fields(line[i+1:])
+	// f[0] is field 3 (state), so field k is f[k-3].
+	if len(f) < 13 {
+		return 0, fmt.Errorf("proc stat: %d fields", len(f)+2)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("proc stat: bad utime/stime %q %q", f[11], f[12])
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+}
+
+// cpuUsage is the CPU a phase used, in seconds of CPU time.
+type cpuUsage struct {
+	ClientSeconds float64 `json:"client_cpu_seconds"`
+	// ServerSeconds is 0 when no server pids were given or one vanished.
+	ServerSeconds float64 `json:"server_cpu_seconds,omitempty"`
+}
+
+func cpuBetween(a, b cpuSample) cpuUsage {
+	u := cpuUsage{ClientSeconds: (b.client - a.client).Seconds()}
+	if a.serversOK && b.serversOK {
+		u.ServerSeconds = (b.servers - a.servers).Seconds()
+	}
+	return u
+}
