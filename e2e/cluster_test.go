@@ -208,3 +208,23 @@ func TestHotKeySiblingsBoundedByWriters(t *testing.T) {
 		t.Fatalf("siblings %d exceed concurrent writers %d", maxSiblings, writers)
 	}
 }
+
+// A node started with --nats-url embeds no server: it joins the cluster
+// through an existing NATS deployment (here, another node's server).
+func TestNodeOnExistingNATS(t *testing.T) {
+	host := testcluster.NewNode(t, testcluster.NodeOptions{Name: "host"})
+	host.MustStart()
+	guest := testcluster.NewNode(t, testcluster.NodeOptions{Name: "guest", NATSURL: host.URL()})
+	guest.MustStart()
+	testcluster.WaitFor(t, 30*time.Second, "both nodes to see each other", func() bool {
+		a, errA := testcluster.UpMembers(host)
+		b, errB := testcluster.UpMembers(guest)
+		return errA == nil && errB == nil && len(a) == 2 && len(b) == 2
+	})
+	c := testcluster.Connect(t, host)
+	put(t, c, "k", "through-guest", client.ViaNode("guest"), client.WithW(2))
+	res, err := c.Get(testCtx(t), "k", client.ViaNode("host"), client.WithR(1), client.Strict())
+	if err != nil || len(res.Values) != 1 || string(res.Values[0].Data) != "through-guest" {
+		t.Fatalf("read via host: %v %v", res, err)
+	}
+}

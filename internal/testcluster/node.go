@@ -23,6 +23,7 @@ type NodeOptions struct {
 	Sync       string   // "always" (default) or "none"
 	Join       []string // route URLs; set by Cluster
 	Clustered  bool     // open a route port
+	NATSURL    string   // use this NATS server instead of embedding one
 	Extra      []string // more flags
 }
 
@@ -67,7 +68,12 @@ func NewNode(t testing.TB, opts NodeOptions) *Node {
 }
 
 // URL is the node's NATS client URL.
-func (n *Node) URL() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.ClientPort) }
+func (n *Node) URL() string {
+	if n.Opts.NATSURL != "" {
+		return n.Opts.NATSURL
+	}
+	return fmt.Sprintf("nats://127.0.0.1:%d", n.ClientPort)
+}
 
 // RouteURL is the node's NATS route URL, for other nodes' --join.
 func (n *Node) RouteURL() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.ClusterPort) }
@@ -92,6 +98,9 @@ func (n *Node) Args() []string {
 	}
 	if n.ClusterPort > 0 {
 		args = append(args, "--cluster-listen", fmt.Sprintf("127.0.0.1:%d", n.ClusterPort))
+	}
+	if o.NATSURL != "" {
+		args = append(args, "--nats-url", o.NATSURL)
 	}
 	if len(o.Join) > 0 {
 		args = append(args, "--join", strings.Join(o.Join, ","))
