@@ -46,7 +46,7 @@ cluster-stop:
 
 # quorumkv against JetStream KV and plain NATS request-reply, on fresh
 # local clusters of real processes (127.0.0.1 only); writes BENCHMARKS.md.
-# About 10 s a row, 5 minutes in all.
+# 10 s a row, about 4 minutes in all.
 bench:
 	BENCH_COMMAND="make bench" deploy/bench.sh
 

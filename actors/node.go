@@ -120,7 +120,8 @@ func (n *Node) startActors() {
 	n.parts = make([]*actor.PID, n.cfg.Partitions)
 	for p := range n.parts {
 		pa := &partitionActor{id: p, self: n.id, db: n.db, clock: &n.clock, maxContext: n.cfg.MaxContextEntries,
-			log: n.log, metrics: n.metrics, writes: &n.writes}
+			log: n.log, metrics: n.metrics, writes: &n.writes,
+			durable: n.cfg.Sync == storage.SyncAlways, fatal: n.failFatal}
 		n.parts[p] = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return pa }))
 	}
 	n.router = newReplicaRouter(n.id, n.system.Root, n.parts, n.nc, n.cfg.ReplicaTimeout)

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"errors"
 	"log/slog"
 	"sync"
 
@@ -25,6 +26,12 @@ type partitionActor struct {
 	log        *slog.Logger
 	metrics    *metrics
 	writes     *sync.WaitGroup // lets shutdown wait for writes whose fsync is in flight
+	// durable is true under --sync always: a write is acknowledged only
+	// after its WAL sync, waited for off the actor's goroutine.
+	durable bool
+	// fatal stops the node when storage has failed for good (a WAL write
+	// or fsync error never clears in Pebble; a restart replays the WAL).
+	fatal func(error)
 }
 
 func (p *partitionActor) Receive(c actor.Context) {
@@ -96,14 +103,27 @@ func (p *partitionActor) onMerge(call *replicaCall) {
 func (p *partitionActor) persist(call *replicaCall, rec vclock.Record) {
 	pending, err := p.db.Put(p.id, call.namespace, call.key, rec)
 	if err != nil {
+		p.checkFailed(err)
 		call.done(replicaResult{err: err})
+		return
+	}
+	if !p.durable {
+		call.done(replicaResult{record: rec, found: true, err: pending.Wait()})
 		return
 	}
 	p.writes.Add(1)
 	go func() {
 		defer p.writes.Done()
-		call.done(replicaResult{record: rec, found: true, err: pending.Wait()})
+		err := pending.Wait()
+		p.checkFailed(err)
+		call.done(replicaResult{record: rec, found: true, err: err})
 	}()
+}
+
+func (p *partitionActor) checkFailed(err error) {
+	if errors.Is(err, storage.ErrFailed) {
+		p.fatal(err)
+	}
 }
 
 func replicaOpName(op messages.ReplicaOp) string {
