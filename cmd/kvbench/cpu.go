@@ -28,10 +28,19 @@ type cpuSample struct {
 	servers time.Duration
 	// serversOK is false when a server's /proc entry could not be read.
 	serversOK bool
+	// busy and steal are the whole machine's, from /proc/stat: busy is
+	// every CPU's non-idle time, steal the time the hypervisor gave to
+	// other guests. machineOK is false when /proc/stat is unreadable.
+	busy, steal time.Duration
+	machineOK   bool
 }
 
 func (m cpuMeter) sample() cpuSample {
 	s := cpuSample{serversOK: len(m.pids) > 0}
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		s.busy, s.steal, err = parseMachineStat(string(b))
+		s.machineOK = err == nil
+	}
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		s.client = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -78,17 +87,49 @@ func parseProcStat(line string) (time.Duration, error) {
 	return time.Duration(utime+stime) * time.Second / clockTicks, nil
 }
 
+// parseMachineStat reads the busy and steal time of all CPUs from the
+// "cpu" line of /proc/stat: user nice system idle iowait irq softirq
+// steal ..., in clock ticks. Busy is all but idle, iowait and steal.
+func parseMachineStat(stat string) (busy, steal time.Duration, err error) {
+	for _, line := range strings.Split(stat, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 9 || f[0] != "cpu" {
+			continue
+		}
+		var v [8]int64
+		for i := range v {
+			if v[i], err = strconv.ParseInt(f[i+1], 10, 64); err != nil {
+				return 0, 0, fmt.Errorf("/proc/stat: %w", err)
+			}
+		}
+		ticks := func(n int64) time.Duration { return time.Duration(n) * time.Second / clockTicks }
+		return ticks(v[0] + v[1] + v[2] + v[5] + v[6]), ticks(v[7]), nil
+	}
+	return 0, 0, fmt.Errorf("/proc/stat: no cpu line")
+}
+
 // cpuUsage is the CPU a phase used, in seconds of CPU time.
 type cpuUsage struct {
 	ClientSeconds float64 `json:"client_cpu_seconds"`
 	// ServerSeconds is 0 when no server pids were given or one vanished.
 	ServerSeconds float64 `json:"server_cpu_seconds,omitempty"`
+	// OtherSeconds is the machine's busy time that neither kvbench nor the
+	// servers account for: other processes competing for the CPUs.
+	// StealSeconds is time the hypervisor gave to other guests. Both are
+	// 0 when unknown (no server pids, no /proc/stat).
+	OtherSeconds float64 `json:"other_cpu_seconds,omitempty"`
+	StealSeconds float64 `json:"steal_cpu_seconds,omitempty"`
 }
 
 func cpuBetween(a, b cpuSample) cpuUsage {
 	u := cpuUsage{ClientSeconds: (b.client - a.client).Seconds()}
 	if a.serversOK && b.serversOK {
 		u.ServerSeconds = (b.servers - a.servers).Seconds()
+		if a.machineOK && b.machineOK {
+			busy := (b.busy - a.busy).Seconds()
+			u.OtherSeconds = max(busy-u.ClientSeconds-u.ServerSeconds, 0)
+			u.StealSeconds = (b.steal - a.steal).Seconds()
+		}
 	}
 	return u
 }

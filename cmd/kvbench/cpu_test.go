@@ -19,6 +19,17 @@ func TestParseProcStat(t *testing.T) {
 	}
 }
 
+func TestParseMachineStat(t *testing.T) {
+	stat := "cpu  1000 10 300 5000 40 5 15 70 0 0\ncpu0 500 5 150 2500 20 2 7 35 0 0\nintr 1\n"
+	busy, steal, err := parseMachineStat(stat)
+	if err != nil || busy != 13300*time.Millisecond || steal != 700*time.Millisecond {
+		t.Errorf("parseMachineStat = %v, %v, %v; want 13.3s busy, 0.7s steal", busy, steal, err)
+	}
+	if _, _, err := parseMachineStat("intr 1\n"); err == nil {
+		t.Error("stat without a cpu line accepted")
+	}
+}
+
 func TestCPUMeterOwnProcess(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc")

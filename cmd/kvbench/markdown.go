@@ -91,7 +91,43 @@ func renderMarkdown(w io.Writer, meta reportMeta, results []*result) {
 	renderSetup(w, meta, results)
 	renderResults(w, results)
 	renderGoals(w, rs)
+	renderInterference(w, meta.Machine.CPUs, results)
 	renderErrors(w, results)
+}
+
+// interferenceShare is the share of the machine's CPU time that other
+// processes or other guests may take during a row before the report
+// points at it.
+const interferenceShare = 0.05
+
+// renderInterference lists the rows during which other processes used, or
+// the hypervisor stole, more than interferenceShare of the machine's CPU
+// time: their figures understate what the systems can do.
+func renderInterference(w io.Writer, cpus int, results []*result) {
+	fmt.Fprintf(w, "## Interference\n\n")
+	var lines []string
+	for _, res := range results {
+		p, ok := res.phase("run")
+		capacity := p.Seconds * float64(cpus)
+		if !ok || capacity <= 0 {
+			continue
+		}
+		other, steal := p.CPU.OtherSeconds/capacity, p.CPU.StealSeconds/capacity
+		if other > interferenceShare || steal > interferenceShare {
+			lines = append(lines, fmt.Sprintf("| %s | %.0f%% | %.0f%% |", res.Label, other*100, steal*100))
+		}
+	}
+	if len(lines) == 0 {
+		fmt.Fprintf(w, "No row saw more than %.0f%% of the machine's CPU time used by other processes or stolen by the hypervisor (from /proc/stat).\n\n",
+			interferenceShare*100)
+		return
+	}
+	fmt.Fprintf(w, "Rows during which other processes used, or the hypervisor stole, more than %.0f%% of the machine's CPU time "+
+		"(from /proc/stat); their figures understate the systems:\n\n| row | other processes | steal |\n|---|--:|--:|\n", interferenceShare*100)
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
+	fmt.Fprintln(w)
 }
 
 func renderMachine(w io.Writer, meta reportMeta) {

@@ -121,7 +121,8 @@ func writeText(w io.Writer, res *result) error {
 		client, servers := p.cpuPerOp()
 		fmt.Fprintf(&b, "%s cpu: kvbench %.2fs (%.0fµs/op)", p.Name, p.CPU.ClientSeconds, client)
 		if p.CPU.ServerSeconds > 0 {
-			fmt.Fprintf(&b, ", servers %.2fs (%.0fµs/op)", p.CPU.ServerSeconds, servers)
+			fmt.Fprintf(&b, ", servers %.2fs (%.0fµs/op), other processes %.2fs, steal %.2fs",
+				p.CPU.ServerSeconds, servers, p.CPU.OtherSeconds, p.CPU.StealSeconds)
 		}
 		b.WriteString("\n")
 	}

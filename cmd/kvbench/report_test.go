@@ -80,6 +80,7 @@ func TestMarkdownGoals(t *testing.T) {
 		row(rowQKVNonePut1, "quorumkv", "update", 1, 4000, 250, 800), // p50 250µs: missed; p99 met
 		row(rowEchoPut, "echo", "update", 64, 30_000, 1000, 4000),
 	}
+	results[0].Phases[0].CPU = cpuUsage{ClientSeconds: 1, ServerSeconds: 10, OtherSeconds: 5}
 	var b bytes.Buffer
 	renderMarkdown(&b, reportMeta{Command: "make bench", Date: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC),
 		Machine: machine{CPUModel: "Test CPU", CPUs: 2, MemBytes: 4 << 30, Go: "go1.26"},
@@ -99,6 +100,7 @@ func TestMarkdownGoals(t *testing.T) {
 		"| qkv-none-put-c64 | quorumkv | put | test durability | N=3 W=2 | 64 | 6000 | 5.00ms |",
 		"| js-lazy-put-c64 | JetStream KV R3 | put | test durability | majority ack | 64 | 10000 |",
 		"No operation failed",
+		"| qkv-none-put-c64 | 25% | 0% |",
 	}
 	for _, want := range wantLines {
 		if !strings.Contains(md, want) {
