@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"slices"
+
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/nats-io/nats.go"
 
@@ -8,9 +10,9 @@ import (
 	"github.com/quorumkv/quorumkv/vclock"
 )
 
-// getCoordinator answers one get: it asks N replicas, answers after R
-// replies with the merged siblings, and repairs replicas that were stale
-// (Dynamo §4.5, §5.1). Under strict quorum a disagreement is written back to
+// getCoordinator answers one get: it asks R of the N replicas (more only
+// when some fail), answers with the merged siblings, and repairs the
+// replicas it asked that were stale (Dynamo §4.5, §5.1). Under strict quorum a disagreement is written back to
 // W replicas before the answer, so no later read can see an older value
 // than this one returned (the write-back phase of the ABD register).
 type getCoordinator struct {
@@ -40,8 +42,12 @@ func (g *getCoordinator) onStarted(c actor.Context) {
 	g.start(c)
 	g.replies = make(map[string]vclock.Record, g.plan.n)
 	active, spare := g.node.targets(g.part, g.plan)
-	g.spare = spare
-	for _, id := range active {
+	// Ask only R replicas, this node first when it is one: a read costs R
+	// replica calls, not N, and R=1 on a replica needs no network at all.
+	// The other replicas are the first spares if one of them fails.
+	active = preferSelf(active, g.node.id)
+	g.spare = slices.Concat(active[min(g.plan.r, len(active)):], spare)
+	for _, id := range active[:min(g.plan.r, len(active))] {
 		g.askRead(id)
 	}
 	g.fill()
@@ -61,9 +67,9 @@ func (g *getCoordinator) askRead(node string) {
 	g.send(node, phaseRead, &replicaCall{op: messages.ReplicaOp_REPLICA_OP_GET})
 }
 
-// fill keeps N reads in flight while spares remain.
+// fill keeps R reads in flight while spares remain.
 func (g *getCoordinator) fill() {
-	for g.ok+g.inflight < g.plan.n {
+	for g.ok+g.inflight < g.plan.r {
 		id, ok := g.nextSpare()
 		if !ok {
 			return
