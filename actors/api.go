@@ -53,8 +53,8 @@ func (n *Node) subscribe() error {
 // onInternal dispatches messages addressed to this node.
 func (n *Node) onInternal(m *nats.Msg) {
 	switch m.Subject[len(messages.NodeSubjectPrefix(n.id)):] {
-	case "replica":
-		n.router.serveReplicaRequest(m)
+	case "batch":
+		n.router.onBatch(m)
 	case "gossip":
 		n.onGossip(m)
 	case "ns":

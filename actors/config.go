@@ -71,6 +71,11 @@ type Config struct {
 	// trims entries left by nodes long gone.
 	MaxContextEntries int
 
+	// RecordCacheBytes is the memory for recent records kept by the
+	// partition actors (split evenly between partitions), so that a hot
+	// key's read-modify-write skips Pebble. Default 64 MiB; negative
+	// disables it.
+	RecordCacheBytes int
 	// GossipInterval is how often the node bumps its heartbeat and gossips.
 	// Default 250ms.
 	GossipInterval time.Duration
@@ -144,6 +149,9 @@ func (c *Config) fillDefaults() {
 	setDefaultDuration(&c.GossipInterval, 250*time.Millisecond)
 	if c.MaxContextEntries == 0 {
 		c.MaxContextEntries = 16
+	}
+	if c.RecordCacheBytes == 0 {
+		c.RecordCacheBytes = 64 << 20
 	}
 	if c.GossipFanout == 0 {
 		c.GossipFanout = 3

@@ -122,9 +122,12 @@ func (n *Node) startActors() {
 		pa := &partitionActor{id: p, self: n.id, db: n.db, clock: &n.clock, maxContext: n.cfg.MaxContextEntries,
 			log: n.log, metrics: n.metrics, writes: &n.writes,
 			durable: n.cfg.Sync == storage.SyncAlways, fatal: n.failFatal}
+		if n.cfg.RecordCacheBytes > 0 {
+			pa.cache = newRecordCache(n.cfg.RecordCacheBytes / n.cfg.Partitions)
+		}
 		n.parts[p] = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return pa }))
 	}
-	n.router = newReplicaRouter(n.id, n.system.Root, n.parts, n.nc, n.cfg.ReplicaTimeout)
+	n.router = newReplicaRouter(n.id, n.system.Root, n.parts, n.nc, n.cfg.ReplicaTimeout, int(n.cfg.maxPayload()), n.quit, n.goTracked)
 	n.setView(newClusterView(n.cfg.Partitions, []memberInfo{n.selfInfo()}, nil))
 	n.members = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newMembershipActor(n) }))
 	n.goTracked(n.expireLoop)

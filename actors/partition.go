@@ -32,6 +32,21 @@ type partitionActor struct {
 	// fatal stops the node when storage has failed for good (a WAL write
 	// or fsync error never clears in Pebble; a restart replays the WAL).
 	fatal func(error)
+	// cache holds recent records of this partition (nil: no cache).
+	cache *recordCache
+}
+
+// read returns the stored record of a key, from the cache when it is there.
+func (p *partitionActor) read(namespace, key string) (vclock.Record, bool, error) {
+	k := cacheKey(namespace, key)
+	if rec, ok := p.cache.get(k); ok {
+		return rec, len(rec.Siblings) > 0 || len(rec.Context) > 0, nil
+	}
+	rec, found, err := p.db.Get(p.id, namespace, key)
+	if err == nil {
+		p.cache.put(k, rec)
+	}
+	return rec, found, err
 }
 
 func (p *partitionActor) Receive(c actor.Context) {
@@ -44,7 +59,7 @@ func (p *partitionActor) onCall(call *replicaCall) {
 	p.metrics.replicaOps.WithLabelValues(replicaOpName(call.op)).Inc()
 	switch call.op {
 	case messages.ReplicaOp_REPLICA_OP_GET:
-		rec, found, err := p.db.Get(p.id, call.namespace, call.key)
+		rec, found, err := p.read(call.namespace, call.key)
 		call.done(replicaResult{record: rec, found: found, err: err})
 	case messages.ReplicaOp_REPLICA_OP_PUT:
 		p.onPut(call)
@@ -59,7 +74,7 @@ func (p *partitionActor) onCall(call *replicaCall) {
 // replica of a put or delete. A corrupt stored record refuses the write,
 // since its lost dots could be reissued and collide with live ones.
 func (p *partitionActor) onPut(call *replicaCall) {
-	cur, _, err := p.db.Get(p.id, call.namespace, call.key)
+	cur, _, err := p.read(call.namespace, call.key)
 	if err != nil {
 		call.done(replicaResult{err: err})
 		return
@@ -81,7 +96,7 @@ func (p *partitionActor) onPut(call *replicaCall) {
 // corrupt local record is replaced by the incoming one: the other replicas
 // hold what it held.
 func (p *partitionActor) onMerge(call *replicaCall) {
-	cur, found, err := p.db.Get(p.id, call.namespace, call.key)
+	cur, found, err := p.read(call.namespace, call.key)
 	if err != nil {
 		p.log.Warn("replacing corrupt record by merge", "partition", p.id, "namespace", call.namespace, "err", err)
 		cur, found = vclock.Record{}, false
@@ -101,12 +116,15 @@ func (p *partitionActor) onMerge(call *replicaCall) {
 
 // persist applies rec and replies once it is durable.
 func (p *partitionActor) persist(call *replicaCall, rec vclock.Record) {
+	k := cacheKey(call.namespace, call.key)
 	pending, err := p.db.Put(p.id, call.namespace, call.key, rec)
 	if err != nil {
+		p.cache.remove(k) // what is stored is unknown now
 		p.checkFailed(err)
 		call.done(replicaResult{err: err})
 		return
 	}
+	p.cache.put(k, rec)
 	if !p.durable {
 		call.done(replicaResult{record: rec, found: true, err: pending.Wait()})
 		return

@@ -2,7 +2,6 @@ package actors
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,8 +42,9 @@ type replicaResult struct {
 }
 
 // replicaRouter delivers replica calls: to a local partition actor when the
-// replica is this node, else over NATS with replies gathered on one shared
-// inbox subscription (no per-call subscription, no per-call goroutine).
+// replica is this node, else through the peer's link, which batches them
+// with other calls to that peer. Responses come back in batches to this
+// node's batch subject and find their call by id.
 type replicaRouter struct {
 	self       string
 	root       *actor.RootContext
@@ -52,26 +52,32 @@ type replicaRouter struct {
 	nc         *nats.Conn
 	inbox      string
 	timeout    time.Duration
+	links      *links
 	nextID     atomic.Uint64
 
 	mu sync.Mutex
-	// pending maps a call id (the inbox subject's last token) to its call.
+	// pending maps a call id to the call waiting for its response.
 	pending map[uint64]pendingCall
 }
 
 type pendingCall struct {
 	done     func(replicaResult)
 	deadline time.Time
+	peer     string
 }
 
-func newReplicaRouter(self string, root *actor.RootContext, partitions []*actor.PID, nc *nats.Conn, timeout time.Duration) *replicaRouter {
-	return &replicaRouter{self: self, root: root, partitions: partitions, nc: nc, timeout: timeout,
+func newReplicaRouter(self string, root *actor.RootContext, partitions []*actor.PID, nc *nats.Conn,
+	timeout time.Duration, maxPayload int, quit <-chan struct{}, spawn func(func())) *replicaRouter {
+	r := &replicaRouter{self: self, root: root, partitions: partitions, nc: nc, timeout: timeout,
 		inbox: nats.NewInbox(), pending: map[uint64]pendingCall{}}
+	r.links = &links{self: self, nc: nc, quit: quit, spawn: spawn, limit: maxPayload / 2,
+		unreachable: r.failPeer, inbox: r.inbox, byPeer: map[string]*peerLink{}}
+	return r
 }
 
-// subscribe starts the shared reply inbox.
+// subscribe starts the inbox that receives batches' delivery status.
 func (r *replicaRouter) subscribe() (*nats.Subscription, error) {
-	sub, err := r.nc.Subscribe(r.inbox+".*", r.onReply)
+	sub, err := r.nc.Subscribe(r.inbox+".*", r.onStatus)
 	if err == nil {
 		err = sub.SetPendingLimits(-1, -1)
 	}
@@ -84,27 +90,54 @@ func (r *replicaRouter) call(node string, c *replicaCall) {
 		r.root.Send(r.partitions[c.partition], c)
 		return
 	}
-	data, err := proto.Marshal(replicaRequestProto(c))
-	if err != nil {
-		c.done(replicaResult{err: err})
-		return
-	}
 	id := r.nextID.Add(1)
 	r.mu.Lock()
-	r.pending[id] = pendingCall{done: c.done, deadline: time.Now().Add(r.timeout)}
+	r.pending[id] = pendingCall{done: c.done, deadline: time.Now().Add(r.timeout), peer: node}
 	r.mu.Unlock()
-	reply := r.inbox + "." + strconv.FormatUint(id, 10)
-	if err := r.nc.PublishRequest(messages.ReplicaSubject(node), reply, data); err != nil {
-		r.finish(id, replicaResult{err: err})
+	r.links.enqueue(node, &messages.ReplicaEnvelope{Id: id, Request: replicaRequestProto(c)})
+}
+
+// onStatus handles NATS's no-responders status for a batch sent to a peer
+// that has no subscription: every call pending on it fails at once.
+func (r *replicaRouter) onStatus(m *nats.Msg) {
+	suffix := m.Subject[strings.LastIndexByte(m.Subject, '.')+1:]
+	if peer, ok := strings.CutPrefix(suffix, peerStatusPrefix); ok && m.Header.Get("Status") == "503" {
+		r.failPeer(peer)
 	}
 }
 
-func (r *replicaRouter) onReply(m *nats.Msg) {
-	id, err := strconv.ParseUint(m.Subject[strings.LastIndexByte(m.Subject, '.')+1:], 10, 64)
-	if err != nil {
+// failPeer fails every call pending on peer.
+func (r *replicaRouter) failPeer(peer string) {
+	var failed []func(replicaResult)
+	r.mu.Lock()
+	for id, p := range r.pending {
+		if p.peer == peer {
+			failed = append(failed, p.done)
+			delete(r.pending, id)
+		}
+	}
+	r.mu.Unlock()
+	for _, done := range failed {
+		done(replicaResult{err: errReplicaUnavailable})
+	}
+}
+
+// onBatch takes a batch from a peer: requests go to the partition actors,
+// whose responses go back through the peer's link; responses complete the
+// calls waiting for them.
+func (r *replicaRouter) onBatch(m *nats.Msg) {
+	batch := &messages.ReplicaBatch{}
+	if err := proto.Unmarshal(m.Data, batch); err != nil || !ValidNodeName(batch.From) {
 		return
 	}
-	r.finish(id, decodeReplicaReply(m))
+	for _, e := range batch.Items {
+		switch {
+		case e.Request != nil:
+			r.serve(batch.From, e.Id, e.Request)
+		case e.Response != nil:
+			r.finish(e.Id, replicaResultFromProto(e.Response))
+		}
+	}
 }
 
 // finish hands a result to its call once; late or duplicate replies find no
@@ -136,14 +169,7 @@ func (r *replicaRouter) expire(now time.Time) {
 	}
 }
 
-func decodeReplicaReply(m *nats.Msg) replicaResult {
-	if len(m.Data) == 0 && m.Header.Get("Status") == "503" {
-		return replicaResult{err: errReplicaUnavailable}
-	}
-	resp := &messages.ReplicaResponse{}
-	if err := proto.Unmarshal(m.Data, resp); err != nil {
-		return replicaResult{err: err}
-	}
+func replicaResultFromProto(resp *messages.ReplicaResponse) replicaResult {
 	if ae := apiErrorFromProto(resp.Error); ae != nil {
 		return replicaResult{err: ae}
 	}
@@ -162,16 +188,17 @@ func replicaRequestProto(c *replicaCall) *messages.ReplicaRequest {
 	return req
 }
 
-// serveReplicaRequest answers a ReplicaRequest from another node's
-// coordinator by handing it to the local partition actor.
-func (r *replicaRouter) serveReplicaRequest(m *nats.Msg) {
-	req := &messages.ReplicaRequest{}
-	if err := proto.Unmarshal(m.Data, req); err != nil || int(req.Partition) >= len(r.partitions) {
-		respondReplica(m, replicaResult{err: errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST, "bad replica request")})
+// serve hands a peer's replica request to the local partition actor; the
+// response goes back through the link to that peer.
+func (r *replicaRouter) serve(from string, id uint64, req *messages.ReplicaRequest) {
+	reply := func(res replicaResult) {
+		r.links.enqueue(from, &messages.ReplicaEnvelope{Id: id, Response: replicaResponseProto(res)})
+	}
+	if int(req.Partition) >= len(r.partitions) {
+		reply(replicaResult{err: errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST, "partition %d out of range", req.Partition)})
 		return
 	}
-	c := &replicaCall{op: req.Op, partition: int(req.Partition), namespace: req.Namespace, key: req.Key, mode: req.Mode,
-		done: func(res replicaResult) { respondReplica(m, res) }}
+	c := &replicaCall{op: req.Op, partition: int(req.Partition), namespace: req.Namespace, key: req.Key, mode: req.Mode, done: reply}
 	switch req.Op {
 	case messages.ReplicaOp_REPLICA_OP_PUT:
 		c.write = siblingFromProto(req.Write)
@@ -180,22 +207,20 @@ func (r *replicaRouter) serveReplicaRequest(m *nats.Msg) {
 		c.record = storage.RecordFromProto(req.Record)
 	}
 	if err := validateCall(c); err != nil {
-		respondReplica(m, replicaResult{err: errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST, "bad replica request: %v", err)})
+		reply(replicaResult{err: errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST, "bad replica request: %v", err)})
 		return
 	}
 	r.root.Send(r.partitions[c.partition], c)
 }
 
-func respondReplica(m *nats.Msg, res replicaResult) {
+func replicaResponseProto(res replicaResult) *messages.ReplicaResponse {
 	resp := &messages.ReplicaResponse{Found: res.found}
 	if res.err != nil {
 		resp.Error = toAPIError(res.err).proto()
 	} else {
 		resp.Record = storage.RecordToProto(res.record)
 	}
-	if b, err := proto.Marshal(resp); err == nil {
-		_ = m.Respond(b)
-	}
+	return resp
 }
 
 // validateCall checks what a peer sent before it can reach storage: a

@@ -615,6 +615,124 @@ func (x *Gossip) GetWantReply() bool {
 	return false
 }
 
+// ReplicaEnvelope is one replica request or response inside a batch; id
+// pairs a response with its request at the requesting node.
+type ReplicaEnvelope struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Request       *ReplicaRequest        `protobuf:"bytes,2,opt,name=request,proto3" json:"request,omitempty"`
+	Response      *ReplicaResponse       `protobuf:"bytes,3,opt,name=response,proto3" json:"response,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplicaEnvelope) Reset() {
+	*x = ReplicaEnvelope{}
+	mi := &file_internal_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplicaEnvelope) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplicaEnvelope) ProtoMessage() {}
+
+func (x *ReplicaEnvelope) ProtoReflect() protoreflect.Message {
+	mi := &file_internal_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplicaEnvelope.ProtoReflect.Descriptor instead.
+func (*ReplicaEnvelope) Descriptor() ([]byte, []int) {
+	return file_internal_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ReplicaEnvelope) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ReplicaEnvelope) GetRequest() *ReplicaRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *ReplicaEnvelope) GetResponse() *ReplicaResponse {
+	if x != nil {
+		return x.Response
+	}
+	return nil
+}
+
+// ReplicaBatch carries every replica request and response one node has for
+// another at a moment, to kv.internal.<node>.batch: under load many
+// operations share one NATS message. Responses go back the same way, to the
+// sender's own batch subject.
+type ReplicaBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	From          string                 `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	Items         []*ReplicaEnvelope     `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplicaBatch) Reset() {
+	*x = ReplicaBatch{}
+	mi := &file_internal_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplicaBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplicaBatch) ProtoMessage() {}
+
+func (x *ReplicaBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_internal_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplicaBatch.ProtoReflect.Descriptor instead.
+func (*ReplicaBatch) Descriptor() ([]byte, []int) {
+	return file_internal_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ReplicaBatch) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *ReplicaBatch) GetItems() []*ReplicaEnvelope {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
 var File_internal_proto protoreflect.FileDescriptor
 
 const file_internal_proto_rawDesc = "" +
@@ -666,7 +784,14 @@ const file_internal_proto_rawDesc = "" +
 	"namespaces\x18\x03 \x03(\v2\x16.quorumkv.v1.NamespaceR\n" +
 	"namespaces\x12\x1d\n" +
 	"\n" +
-	"want_reply\x18\x04 \x01(\bR\twantReply*I\n" +
+	"want_reply\x18\x04 \x01(\bR\twantReply\"\x92\x01\n" +
+	"\x0fReplicaEnvelope\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x125\n" +
+	"\arequest\x18\x02 \x01(\v2\x1b.quorumkv.v1.ReplicaRequestR\arequest\x128\n" +
+	"\bresponse\x18\x03 \x01(\v2\x1c.quorumkv.v1.ReplicaResponseR\bresponse\"V\n" +
+	"\fReplicaBatch\x12\x12\n" +
+	"\x04from\x18\x01 \x01(\tR\x04from\x122\n" +
+	"\x05items\x18\x02 \x03(\v2\x1c.quorumkv.v1.ReplicaEnvelopeR\x05items*I\n" +
 	"\tReplicaOp\x12\x12\n" +
 	"\x0eREPLICA_OP_GET\x10\x00\x12\x12\n" +
 	"\x0eREPLICA_OP_PUT\x10\x01\x12\x14\n" +
@@ -685,7 +810,7 @@ func file_internal_proto_rawDescGZIP() []byte {
 }
 
 var file_internal_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_internal_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_internal_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_internal_proto_goTypes = []any{
 	(ReplicaOp)(0),          // 0: quorumkv.v1.ReplicaOp
 	(*VVEntry)(nil),         // 1: quorumkv.v1.VVEntry
@@ -695,27 +820,32 @@ var file_internal_proto_goTypes = []any{
 	(*ReplicaResponse)(nil), // 5: quorumkv.v1.ReplicaResponse
 	(*MemberInfo)(nil),      // 6: quorumkv.v1.MemberInfo
 	(*Gossip)(nil),          // 7: quorumkv.v1.Gossip
-	(ConflictMode)(0),       // 8: quorumkv.v1.ConflictMode
-	(*Error)(nil),           // 9: quorumkv.v1.Error
-	(*Namespace)(nil),       // 10: quorumkv.v1.Namespace
+	(*ReplicaEnvelope)(nil), // 8: quorumkv.v1.ReplicaEnvelope
+	(*ReplicaBatch)(nil),    // 9: quorumkv.v1.ReplicaBatch
+	(ConflictMode)(0),       // 10: quorumkv.v1.ConflictMode
+	(*Error)(nil),           // 11: quorumkv.v1.Error
+	(*Namespace)(nil),       // 12: quorumkv.v1.Namespace
 }
 var file_internal_proto_depIdxs = []int32{
 	2,  // 0: quorumkv.v1.Record.siblings:type_name -> quorumkv.v1.Sibling
 	1,  // 1: quorumkv.v1.Record.context:type_name -> quorumkv.v1.VVEntry
 	0,  // 2: quorumkv.v1.ReplicaRequest.op:type_name -> quorumkv.v1.ReplicaOp
-	8,  // 3: quorumkv.v1.ReplicaRequest.mode:type_name -> quorumkv.v1.ConflictMode
+	10, // 3: quorumkv.v1.ReplicaRequest.mode:type_name -> quorumkv.v1.ConflictMode
 	2,  // 4: quorumkv.v1.ReplicaRequest.write:type_name -> quorumkv.v1.Sibling
 	1,  // 5: quorumkv.v1.ReplicaRequest.context:type_name -> quorumkv.v1.VVEntry
 	3,  // 6: quorumkv.v1.ReplicaRequest.record:type_name -> quorumkv.v1.Record
-	9,  // 7: quorumkv.v1.ReplicaResponse.error:type_name -> quorumkv.v1.Error
+	11, // 7: quorumkv.v1.ReplicaResponse.error:type_name -> quorumkv.v1.Error
 	3,  // 8: quorumkv.v1.ReplicaResponse.record:type_name -> quorumkv.v1.Record
 	6,  // 9: quorumkv.v1.Gossip.members:type_name -> quorumkv.v1.MemberInfo
-	10, // 10: quorumkv.v1.Gossip.namespaces:type_name -> quorumkv.v1.Namespace
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	12, // 10: quorumkv.v1.Gossip.namespaces:type_name -> quorumkv.v1.Namespace
+	4,  // 11: quorumkv.v1.ReplicaEnvelope.request:type_name -> quorumkv.v1.ReplicaRequest
+	5,  // 12: quorumkv.v1.ReplicaEnvelope.response:type_name -> quorumkv.v1.ReplicaResponse
+	8,  // 13: quorumkv.v1.ReplicaBatch.items:type_name -> quorumkv.v1.ReplicaEnvelope
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_internal_proto_init() }
@@ -730,7 +860,7 @@ func file_internal_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_internal_proto_rawDesc), len(file_internal_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -27,8 +27,9 @@ const (
 // NodeSubjectPrefix is the prefix of every subject addressed to one node.
 func NodeSubjectPrefix(node string) string { return internalPrefix + node + "." }
 
-// ReplicaSubject is where node's partition actors take ReplicaRequests.
-func ReplicaSubject(node string) string { return NodeSubjectPrefix(node) + "replica" }
+// BatchSubject is where node takes ReplicaBatches: replica requests for its
+// partition actors, and responses to its own requests.
+func BatchSubject(node string) string { return NodeSubjectPrefix(node) + "batch" }
 
 // GossipSubject is where node takes Gossip from its peers.
 func GossipSubject(node string) string { return NodeSubjectPrefix(node) + "gossip" }
