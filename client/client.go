@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -22,6 +23,14 @@ type Client struct {
 	// timeout is the server-side timeout of a call with neither a ctx
 	// deadline nor WithTimeout.
 	timeout time.Duration
+	// anyNode turns off routing key calls to the node that embeds the NATS
+	// server this client is connected to.
+	anyNode bool
+
+	mu sync.Mutex
+	// notNodes are server names found to be no quorumkv node (a plain NATS
+	// server): calls through them use the shared subjects.
+	notNodes map[string]bool
 }
 
 // ClientName is the NATS connection name Connect gives, visible in the
@@ -45,14 +54,14 @@ func Connect(url string, opts ...ConnectOption) (*Client, error) {
 		}
 		return nil, fmt.Errorf("connect to %s: %w", url, err)
 	}
-	return &Client{nc: nc, owned: true, timeout: cfg.timeout}, nil
+	return &Client{nc: nc, owned: true, timeout: cfg.timeout, anyNode: cfg.anyNode}, nil
 }
 
 // New wraps a connection the caller owns: Close leaves it open. Only
 // WithDefaultTimeout has an effect here.
 func New(nc *nats.Conn, opts ...ConnectOption) *Client {
 	cfg := newConfig(opts)
-	return &Client{nc: nc, timeout: cfg.timeout}
+	return &Client{nc: nc, timeout: cfg.timeout, anyNode: cfg.anyNode}
 }
 
 func newConfig(opts []ConnectOption) clientConfig {
@@ -153,4 +162,61 @@ func (c *Client) request(ctx context.Context, subject string, data []byte, wait 
 	bounded, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	return c.nc.RequestWithContext(bounded, subject, data)
+}
+
+// route picks the subject of a key operation: the node named by ViaNode;
+// else the node that embeds the NATS server this client is connected to,
+// which saves the two route hops a queue-group delivery to another node
+// costs; else the shared subject, where NATS picks any node. It returns the
+// local node's name when it chose that node.
+func (c *Client) route(o *callOptions, shared, op string) (subject, local string) {
+	if o.node != "" {
+		return messages.NodeAPISubject(o.node, op), ""
+	}
+	if c.anyNode {
+		return shared, ""
+	}
+	name := c.nc.ConnectedServerName()
+	if !validNodeName(name) {
+		return shared, ""
+	}
+	c.mu.Lock()
+	skip := c.notNodes[name]
+	c.mu.Unlock()
+	if skip {
+		return shared, ""
+	}
+	return messages.NodeAPISubject(name, op), name
+}
+
+// callKey is call for a key operation, routed by route. When the local
+// server turns out to embed no node (no responders: nothing was
+// delivered, so nothing can have happened), it is remembered and the call
+// goes to the shared subject instead.
+func (c *Client) callKey(ctx context.Context, o *callOptions, shared, op string, req, resp proto.Message, wait time.Duration) error {
+	subject, local := c.route(o, shared, op)
+	err := c.call(ctx, subject, req, resp, wait)
+	if local != "" && errors.Is(err, ErrNoServers) && c.nc.IsConnected() {
+		c.mu.Lock()
+		if c.notNodes == nil {
+			c.notNodes = map[string]bool{}
+		}
+		c.notNodes[local] = true
+		c.mu.Unlock()
+		return c.call(ctx, shared, req, resp, wait)
+	}
+	return err
+}
+
+// validNodeName mirrors the node id rule: a NATS subject token.
+func validNodeName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
 }

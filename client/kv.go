@@ -40,7 +40,7 @@ func (c *Client) Get(ctx context.Context, key string, opts ...Option) (*Result, 
 	server, wait := c.budget(ctx, o.timeout)
 	req := &messages.GetRequest{Namespace: o.namespace, Key: key, Options: o.wire(true, server)}
 	var resp messages.GetResponse
-	if err := c.call(ctx, o.subject(messages.SubjectGet, "get"), req, &resp, wait); err != nil {
+	if err := c.callKey(ctx, &o, messages.SubjectGet, "get", req, &resp, wait); err != nil {
 		return nil, err
 	}
 	if err := wireError(resp.Error); err != nil {
@@ -76,7 +76,7 @@ func (c *Client) Put(ctx context.Context, key string, value []byte, opts ...Opti
 		Options:     o.wire(false, server),
 	}
 	var resp messages.PutResponse
-	if err := c.call(ctx, o.subject(messages.SubjectPut, "put"), req, &resp, wait); err != nil {
+	if err := c.callKey(ctx, &o, messages.SubjectPut, "put", req, &resp, wait); err != nil {
 		return "", err
 	}
 	if err := wireError(resp.Error); err != nil {
@@ -102,7 +102,7 @@ func (c *Client) Delete(ctx context.Context, key string, opts ...Option) error {
 		Options:   o.wire(false, server),
 	}
 	var resp messages.DeleteResponse
-	if err := c.call(ctx, o.subject(messages.SubjectDelete, "delete"), req, &resp, wait); err != nil {
+	if err := c.callKey(ctx, &o, messages.SubjectDelete, "delete", req, &resp, wait); err != nil {
 		return err
 	}
 	return wireError(resp.Error)

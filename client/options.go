@@ -134,6 +134,7 @@ type ConnectOption func(*clientConfig)
 type clientConfig struct {
 	natsOptions []nats.Option
 	timeout     time.Duration
+	anyNode     bool
 }
 
 // DefaultTimeout is the server-side timeout of a call whose ctx has no
@@ -149,6 +150,12 @@ const DefaultTimeout = 5 * time.Second
 func WithNATSOptions(opts ...nats.Option) ConnectOption {
 	return func(c *clientConfig) { c.natsOptions = append(c.natsOptions, opts...) }
 }
+
+// WithAnyNode lets NATS pick any node to coordinate each call (the queue
+// group). By default a client sends key operations to the node that embeds
+// the NATS server it is connected to, saving two route hops a call, and
+// falls back to any node when that server embeds none.
+func WithAnyNode() ConnectOption { return func(c *clientConfig) { c.anyNode = true } }
 
 // WithDefaultTimeout replaces DefaultTimeout for this client. d <= 0 keeps
 // DefaultTimeout.
