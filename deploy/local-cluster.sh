@@ -39,7 +39,10 @@ start() {
 stop() {
   for f in "$dir"/*.pid; do
     [ -f "$f" ] || continue
-    kill "$(cat "$f")" 2>/dev/null || true
+    pid=$(cat "$f")
+    kill "$pid" 2>/dev/null || true
+    # Wait for a clean exit, so a restart finds the data dir unlocked.
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     rm -f "$f"
   done
   echo "stopped"

@@ -1,11 +1,13 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -84,6 +86,9 @@ func openPebble(dir string, opts Options, onCorruption func(pebble.DataCorruptio
 		}
 	}()
 	db, err = pebble.Open(dir, po)
+	if errors.Is(err, syscall.EAGAIN) {
+		return nil, fmt.Errorf("storage: open %s: the data dir is in use by another process (its LOCK file is held): %w", dir, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("storage: open %s: %w", dir, err)
 	}
