@@ -24,7 +24,6 @@ const (
 	phaseCoordinate
 	phaseReplicate
 	phaseWriteBack
-	phaseRepair
 )
 
 // requestDeadline fires when a request's timeout passes.

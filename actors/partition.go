@@ -79,6 +79,11 @@ func (p *partitionActor) onPut(call *replicaCall) {
 		call.done(replicaResult{err: err})
 		return
 	}
+	// A write must win over every value it replaces under last-write-wins,
+	// even when the node that wrote them has a clock ahead of ours.
+	for _, s := range cur.Siblings {
+		p.clock.observe(s.Timestamp)
+	}
 	now := p.clock.now()
 	w := call.write
 	w.Timestamp = now

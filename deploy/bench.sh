@@ -216,7 +216,7 @@ if [ ! -e "${results[0]}" ]; then
   echo "bench: no run produced a result" >&2
   exit 1
 fi
-bin/kvbench report --out "$report" --command "$cmd" "${setup[@]}" "${results[@]}"
+bin/kvbench report --out "$report" --command "$cmd" --notes docs/bench-notes.md "${setup[@]}" "${results[@]}"
 elapsed=$(($(date +%s) - started))
 
 echo "" >&2

@@ -228,3 +228,22 @@ func TestNodeOnExistingNATS(t *testing.T) {
 		t.Fatalf("read via host: %v %v", res, err)
 	}
 }
+
+// In a last-write-wins namespace concurrent writes never surface as
+// siblings: the write with the greatest hybrid timestamp wins everywhere.
+func TestLWWNamespaceKeepsOneValue(t *testing.T) {
+	cl := startCluster(t, 3)
+	c := cl.Client(cl.Nodes[0])
+	if _, err := c.CreateNamespace(testCtx(t), client.Namespace{Name: "last", N: 3, Mode: "lww"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range cl.Nodes {
+		put(t, c, "k", fmt.Sprintf("v%d", i), client.WithNamespace("last"), client.ViaNode(n.Opts.Name), client.WithContext(""))
+	}
+	for _, n := range cl.Nodes {
+		res, err := c.Get(testCtx(t), "k", client.WithNamespace("last"), client.WithR(3), client.ViaNode(n.Opts.Name))
+		if err != nil || len(res.Values) != 1 || string(res.Values[0].Data) != "v2" {
+			t.Fatalf("via %s: want the last write v2 alone, got %v %v", n.Opts.Name, values(res), err)
+		}
+	}
+}

@@ -19,8 +19,6 @@ const (
 const (
 	// SubjectJoin is where a starting node announces itself to everyone.
 	SubjectJoin = "kv.internal.join"
-	// SubjectNamespaceSync carries namespace definitions to every node.
-	SubjectNamespaceSync = "kv.internal.ns"
 	internalPrefix       = "kv.internal."
 )
 

@@ -18,6 +18,9 @@ type reportMeta struct {
 	Machine machine
 	// Extra lines for the setup section, from the script.
 	Setup []string
+	// Notes is markdown appended as it is: the maintainers' reading of
+	// the figures (what a missed goal's gap is made of).
+	Notes string
 }
 
 // reportCommand renders --json results as the BENCHMARKS.md markdown.
@@ -28,6 +31,7 @@ func reportCommand(args []string, stderr io.Writer) error {
 	command := fs.String("command", "make bench", "the command that produced the results, quoted in the report")
 	var setup multiFlag
 	fs.Var(&setup, "setup", "a line for the setup section (repeatable)")
+	notesPath := fs.String("notes", "", "markdown file appended to the report as it is (optional)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -46,6 +50,13 @@ func reportCommand(args []string, stderr io.Writer) error {
 		results = append(results, res)
 	}
 	meta := reportMeta{Command: *command, Date: time.Now(), Machine: thisMachine(), Setup: setup}
+	if *notesPath != "" {
+		notes, err := os.ReadFile(*notesPath)
+		if err != nil {
+			return err
+		}
+		meta.Notes = string(notes)
+	}
 	var b strings.Builder
 	renderMarkdown(&b, meta, results)
 	if *out == "-" {
@@ -93,6 +104,9 @@ func renderMarkdown(w io.Writer, meta reportMeta, results []*result) {
 	renderGoals(w, rs)
 	renderInterference(w, meta.Machine.CPUs, results)
 	renderErrors(w, results)
+	if meta.Notes != "" {
+		fmt.Fprintf(w, "\n%s", meta.Notes)
+	}
 }
 
 // interferenceShare is the share of the machine's CPU time that other
