@@ -18,10 +18,12 @@ run: build
 	$(BIN)/kvnode --data-dir ./data
 
 # Unit, property and end-to-end tests (real kvnode processes), with the
-# race detector. A few minutes on a 2-core machine.
+# race detector, in the tests and in the kvnode processes they start. A few
+# minutes on a 2-core machine. -count=1: the end-to-end tests run binaries
+# they build, which go test's cache cannot see change.
 test:
 	$(GO) vet ./...
-	$(GO) test -race -timeout 20m ./...
+	QUORUMKV_RACE=1 $(GO) test -race -count=1 -timeout 20m ./...
 
 test-short:
 	$(GO) test -short ./...

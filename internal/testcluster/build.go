@@ -25,7 +25,11 @@ func Binaries() (kvnode, kvcli string, err error) {
 		}
 		root := moduleRoot()
 		for name, pkg := range map[string]string{"kvnode": "./cmd/node", "kvcli": "./cmd/kvcli"} {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, name), pkg)
+			args := []string{"build", "-o", filepath.Join(buildDir, name)}
+			if RaceBinaries() {
+				args = append(args, "-race")
+			}
+			cmd := exec.Command("go", append(args, pkg)...)
 			cmd.Dir = root
 			if out, err := cmd.CombinedOutput(); err != nil {
 				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
@@ -35,6 +39,11 @@ func Binaries() (kvnode, kvcli string, err error) {
 	})
 	return filepath.Join(buildDir, "kvnode"), filepath.Join(buildDir, "kvcli"), buildErr
 }
+
+// RaceBinaries reports whether the binaries are built with the race
+// detector (QUORUMKV_RACE=1, as `make test` sets): the nodes of the
+// end-to-end tests then report data races too.
+func RaceBinaries() bool { return os.Getenv("QUORUMKV_RACE") == "1" }
 
 func moduleRoot() string {
 	_, file, _, _ := runtime.Caller(0)

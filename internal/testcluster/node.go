@@ -60,6 +60,9 @@ func NewNode(t testing.TB, opts NodeOptions) *Node {
 	}
 	t.Cleanup(func() {
 		n.Kill()
+		if log := n.Log(); strings.Contains(log, "WARNING: DATA RACE") {
+			t.Errorf("data race in %s:\n%s", n.Opts.Name, log[strings.Index(log, "WARNING: DATA RACE"):])
+		}
 		if t.Failed() && os.Getenv("KV_TEST_LOGS") != "" {
 			t.Logf("--- log of %s ---\n%s", n.Opts.Name, n.Log())
 		}
