@@ -1,0 +1,33 @@
+// Package actors is a quorumkv node: the one place that knows protoactor and
+// NATS. Start wires storage, the embedded (or external) NATS server, the
+// actors and the subscriptions; Stop takes them down in the reverse order.
+//
+// The actors and their rules:
+//
+//   - A partition actor exists for every partition on every node and is the
+//     only writer of that partition's keyspace. It applies writes in mailbox
+//     order and never waits for an fsync in Receive: the write is applied at
+//     once and its reply goes out when the group-committed WAL sync covering
+//     it completes. Its record cache needs no invalidation because it is the
+//     cache's only user.
+//   - A coordinator actor (get or put) exists for one client request. It
+//     computes the key's preference list from the current cluster view,
+//     scatters replica calls, answers after R or W replies (or with
+//     quorum-unavailable / timeout), repairs stale replicas, and stops.
+//   - The membership actor owns the member table: it gossips heartbeats,
+//     runs the phi-accrual detector and publishes an immutable cluster view
+//     that coordinators read without locks.
+//
+// Between actors in the process messages are plain Go structs. Protobuf is
+// used only on NATS: client requests on kv.api.* (protobuf, or protojson
+// with a Content-Type: application/json header) and replica traffic, batched
+// per peer, on kv.internal.<node>.batch.
+//
+// Invariants:
+//   - Only a replica issues a version (dot), and only inside its partition
+//     actor, so dots are unique per key and node.
+//   - A request that fails validation changes nothing and gets a typed error.
+//   - Down (by the failure detector) only reroutes requests; the ring is
+//     computed from every known member, so data moves only on membership
+//     change.
+package actors
