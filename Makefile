@@ -25,6 +25,12 @@ test:
 	$(GO) vet ./...
 	QUORUMKV_RACE=1 $(GO) test -race -count=1 -timeout 20m ./...
 
+# The chaos test for minutes instead of seconds: nodes SIGKILLed and
+# restarted under write load; every acknowledged write must read back.
+SOAK ?= 3m
+soak:
+	QUORUMKV_SOAK=$(SOAK) $(GO) test -count=1 -run Chaos -v -timeout 60m ./e2e/
+
 test-short:
 	$(GO) test -short ./...
 
