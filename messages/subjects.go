@@ -18,8 +18,8 @@ const (
 // moves.
 const (
 	// SubjectJoin is where a starting node announces itself to everyone.
-	SubjectJoin = "kv.internal.join"
-	internalPrefix       = "kv.internal."
+	SubjectJoin    = "kv.internal.join"
+	internalPrefix = "kv.internal."
 )
 
 // NodeSubjectPrefix is the prefix of every subject addressed to one node.
