@@ -63,7 +63,7 @@ func (n *Node) onInternal(m *nats.Msg) {
 }
 
 // prepare validates what every key request shares and builds its scatter.
-func (n *Node) prepare(op, namespace, key string, o *messages.RequestOptions) (scatter, *apiError) {
+func (n *Node) prepare(namespace, key string, o *messages.RequestOptions) (scatter, *apiError) {
 	began := time.Now()
 	if err := checkKey(key, n.cfg.MaxKeyBytes); err != nil {
 		return scatter{}, err
@@ -108,7 +108,7 @@ func (n *Node) handleGet(m *nats.Msg) {
 		n.reject(m, "get", err, &messages.GetResponse{})
 		return
 	}
-	sc, err := n.prepare("get", req.Namespace, req.Key, req.Options)
+	sc, err := n.prepare(req.Namespace, req.Key, req.Options)
 	if err != nil {
 		n.reject(m, "get", err, &messages.GetResponse{})
 		return
@@ -127,7 +127,7 @@ func (n *Node) handlePut(m *nats.Msg) {
 			"value is %d bytes, the limit is %d", len(req.Value), n.cfg.MaxValueBytes), &messages.PutResponse{})
 		return
 	}
-	sc, err := n.prepare("put", req.Namespace, req.Key, req.Options)
+	sc, err := n.prepare(req.Namespace, req.Key, req.Options)
 	var ctx vclock.VV
 	if err == nil {
 		ctx, err = decodeContextToken(req.Context)
@@ -146,7 +146,7 @@ func (n *Node) handleDelete(m *nats.Msg) {
 		n.reject(m, "delete", err, &messages.DeleteResponse{})
 		return
 	}
-	sc, err := n.prepare("delete", req.Namespace, req.Key, req.Options)
+	sc, err := n.prepare(req.Namespace, req.Key, req.Options)
 	var ctx vclock.VV
 	if err == nil {
 		ctx, err = decodeContextToken(req.Context)
