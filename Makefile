@@ -4,7 +4,7 @@ BIN       := bin
 PROTOC_GEN_GO_VERSION := v1.36.12
 export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 
-.PHONY: all build run test test-short race proto lint cluster cluster-stop bench bench-quick soak clean
+.PHONY: all build run test test-short proto lint cluster cluster-stop bench bench-quick soak image clean
 
 all: build
 
@@ -62,6 +62,14 @@ bench:
 # to a temp file. Fails only when the tool is broken, never on a slow figure.
 bench-quick:
 	BENCH_COMMAND="make bench-quick" deploy/bench.sh --quick
+
+# The node image (FROM scratch, static binaries); deploy/docker-compose.yml
+# runs three of them.
+image:
+	@tmp=$$(mktemp -d) && \
+	CGO_ENABLED=0 $(GO) build -o $$tmp/kvnode ./cmd/node && \
+	CGO_ENABLED=0 $(GO) build -o $$tmp/kvcli ./cmd/kvcli && \
+	cp deploy/Dockerfile $$tmp/ && docker build -q -t quorumkv:dev $$tmp && rm -rf $$tmp
 
 clean:
 	rm -rf $(BIN)

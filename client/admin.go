@@ -80,16 +80,17 @@ func (c *Client) ListNamespaces(ctx context.Context) ([]Namespace, error) {
 
 // Status returns the answering node's view of the cluster: its members
 // with their failure-detector state, and the namespaces it considers
-// under-replicated. Any node answers unless ViaNode names one.
+// under-replicated. The node that answers is chosen like a key operation's
+// coordinator: ViaNode's, else the node embedding the connected server,
+// else any.
 func (c *Client) Status(ctx context.Context, opts ...Option) (*messages.StatusResponse, error) {
 	o := applyOptions(opts)
-	subject := o.subject(messages.SubjectStatus, "status")
-	if err := begin(ctx, subject); err != nil {
+	if err := begin(ctx, messages.SubjectStatus); err != nil {
 		return nil, err
 	}
 	_, wait := c.budget(ctx, 0)
 	resp := new(messages.StatusResponse)
-	if err := c.call(ctx, subject, &messages.StatusRequest{}, resp, wait); err != nil {
+	if err := c.callKey(ctx, &o, messages.SubjectStatus, "status", &messages.StatusRequest{}, resp, wait); err != nil {
 		return nil, err
 	}
 	if err := wireError(resp.Error); err != nil {

@@ -25,19 +25,11 @@ type callOptions struct {
 	node        string
 }
 
-// ViaNode sends a Get, Put or Delete to node id to coordinate, instead of
-// letting NATS pick any node. For ring-aware routing, tests and operators;
-// if that node is down the call fails with ErrNoServers.
+// ViaNode sends a Get, Put, Delete or Status to node id, instead of the
+// node embedding the connected server (or any node). For ring-aware
+// routing, tests and operators; if that node is down the call fails with
+// ErrNoServers.
 func ViaNode(id string) Option { return func(o *callOptions) { o.node = id } }
-
-// subject is where a call with these options goes: op's shared subject, or
-// the chosen node's own.
-func (o *callOptions) subject(shared, op string) string {
-	if o.node == "" {
-		return shared
-	}
-	return messages.NodeAPISubject(o.node, op)
-}
 
 // WithR sets the read quorum: how many replicas must answer a Get. 0 (the
 // default) means the namespace's R; a negative n is ErrInvalidArgument; the
