@@ -85,6 +85,16 @@ func (n *Node) prepare(namespace, key string, o *messages.RequestOptions) (scatt
 	return scatter{node: n, key: key, ns: ns.Name, part: part, plan: plan, began: began}, nil
 }
 
+// prepareWrite is prepare plus the causal context a put or delete carries.
+func (n *Node) prepareWrite(namespace, key string, o *messages.RequestOptions, token string) (scatter, vclock.VV, *apiError) {
+	sc, err := n.prepare(namespace, key, o)
+	if err != nil {
+		return sc, nil, err
+	}
+	ctx, err := decodeContextToken(token)
+	return sc, ctx, err
+}
+
 // warnUnderReplicated logs once per namespace that the cluster is smaller
 // than its N; the status command keeps saying so.
 func (n *Node) warnUnderReplicated(ns string, want, have int) {
@@ -127,11 +137,7 @@ func (n *Node) handlePut(m *nats.Msg) {
 			"value is %d bytes, the limit is %d", len(req.Value), n.cfg.MaxValueBytes), &messages.PutResponse{})
 		return
 	}
-	sc, err := n.prepare(req.Namespace, req.Key, req.Options)
-	var ctx vclock.VV
-	if err == nil {
-		ctx, err = decodeContextToken(req.Context)
-	}
+	sc, ctx, err := n.prepareWrite(req.Namespace, req.Key, req.Options, req.Context)
 	if err != nil {
 		n.reject(m, "put", err, &messages.PutResponse{})
 		return
@@ -146,11 +152,7 @@ func (n *Node) handleDelete(m *nats.Msg) {
 		n.reject(m, "delete", err, &messages.DeleteResponse{})
 		return
 	}
-	sc, err := n.prepare(req.Namespace, req.Key, req.Options)
-	var ctx vclock.VV
-	if err == nil {
-		ctx, err = decodeContextToken(req.Context)
-	}
+	sc, ctx, err := n.prepareWrite(req.Namespace, req.Key, req.Options, req.Context)
 	if err != nil {
 		n.reject(m, "delete", err, &messages.DeleteResponse{})
 		return

@@ -171,8 +171,11 @@ func (m *membershipActor) onGossip(g *messages.Gossip) {
 // node that has not yet joined anyone and meets such a cluster stops: it is
 // the one that is wrong.
 func (m *membershipActor) admit(mi *messages.MemberInfo) bool {
-	if mi.Id == m.node.id || !ValidNodeName(mi.Id) || mi.Weight < 1 {
-		return mi.Id == m.node.id
+	if mi.Id == m.node.id {
+		return true // the table itself handles claims about this node
+	}
+	if !ValidNodeName(mi.Id) || mi.Weight < 1 {
+		return false
 	}
 	if int(mi.Partitions) == m.node.cfg.Partitions {
 		return true
