@@ -33,6 +33,13 @@ const (
 	// Merge a record into this replica's state and persist it (replication,
 	// read repair).
 	ReplicaOp_REPLICA_OP_MERGE ReplicaOp = 2
+	// Merkle tree hashes of (partition, namespace) at one level.
+	ReplicaOp_REPLICA_OP_TREE ReplicaOp = 3
+	// Keys and version digests of (partition, namespace) in some leaves.
+	ReplicaOp_REPLICA_OP_SEGMENT ReplicaOp = 4
+	// Delete a tombstone-only record if its version digest is still the one
+	// named: every home replica holds it and its grace period has passed.
+	ReplicaOp_REPLICA_OP_REAP ReplicaOp = 5
 )
 
 // Enum value maps for ReplicaOp.
@@ -41,11 +48,17 @@ var (
 		0: "REPLICA_OP_GET",
 		1: "REPLICA_OP_PUT",
 		2: "REPLICA_OP_MERGE",
+		3: "REPLICA_OP_TREE",
+		4: "REPLICA_OP_SEGMENT",
+		5: "REPLICA_OP_REAP",
 	}
 	ReplicaOp_value = map[string]int32{
-		"REPLICA_OP_GET":   0,
-		"REPLICA_OP_PUT":   1,
-		"REPLICA_OP_MERGE": 2,
+		"REPLICA_OP_GET":     0,
+		"REPLICA_OP_PUT":     1,
+		"REPLICA_OP_MERGE":   2,
+		"REPLICA_OP_TREE":    3,
+		"REPLICA_OP_SEGMENT": 4,
+		"REPLICA_OP_REAP":    5,
 	}
 )
 
@@ -279,7 +292,7 @@ func (x *Record) GetContext() []*VVEntry {
 	return nil
 }
 
-// ReplicaRequest goes to kv.internal.<node>.replica.
+// ReplicaRequest travels inside a ReplicaBatch to kv.internal.<node>.batch.
 type ReplicaRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Op        ReplicaOp              `protobuf:"varint,1,opt,name=op,proto3,enum=quorumkv.v1.ReplicaOp" json:"op,omitempty"`
@@ -292,7 +305,17 @@ type ReplicaRequest struct {
 	Write   *Sibling   `protobuf:"bytes,6,opt,name=write,proto3" json:"write,omitempty"`
 	Context []*VVEntry `protobuf:"bytes,7,rep,name=context,proto3" json:"context,omitempty"`
 	// MERGE: the record to merge.
-	Record        *Record `protobuf:"bytes,8,opt,name=record,proto3" json:"record,omitempty"`
+	Record *Record `protobuf:"bytes,8,opt,name=record,proto3" json:"record,omitempty"`
+	// PUT and MERGE sent to a fallback (sloppy quorum): the home node the
+	// write stands in for. The fallback keeps it as a hint for that node,
+	// apart from its own data, and delivers it when the node is back.
+	HintFor string `protobuf:"bytes,9,opt,name=hint_for,json=hintFor,proto3" json:"hint_for,omitempty"`
+	// TREE: the level (0 root, 1 branches, 2 leaves); TREE and SEGMENT: the
+	// node indices wanted at that level (TREE: empty means all).
+	Level uint32   `protobuf:"varint,10,opt,name=level,proto3" json:"level,omitempty"`
+	Nodes []uint32 `protobuf:"varint,11,rep,packed,name=nodes,proto3" json:"nodes,omitempty"`
+	// REAP: the version digest the record must still have.
+	Digest        uint64 `protobuf:"fixed64,12,opt,name=digest,proto3" json:"digest,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -383,11 +406,46 @@ func (x *ReplicaRequest) GetRecord() *Record {
 	return nil
 }
 
+func (x *ReplicaRequest) GetHintFor() string {
+	if x != nil {
+		return x.HintFor
+	}
+	return ""
+}
+
+func (x *ReplicaRequest) GetLevel() uint32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+func (x *ReplicaRequest) GetNodes() []uint32 {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
+func (x *ReplicaRequest) GetDigest() uint64 {
+	if x != nil {
+		return x.Digest
+	}
+	return 0
+}
+
 type ReplicaResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Error         *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
-	Found         bool                   `protobuf:"varint,2,opt,name=found,proto3" json:"found,omitempty"`
-	Record        *Record                `protobuf:"bytes,3,opt,name=record,proto3" json:"record,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Error  *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Found  bool                   `protobuf:"varint,2,opt,name=found,proto3" json:"found,omitempty"`
+	Record *Record                `protobuf:"bytes,3,opt,name=record,proto3" json:"record,omitempty"`
+	// PUT: the version-vector actor id that issued the write's dot.
+	Actor string `protobuf:"bytes,4,opt,name=actor,proto3" json:"actor,omitempty"`
+	// TREE: the hashes asked for, in the order asked.
+	Hashes []uint64 `protobuf:"fixed64,5,rep,packed,name=hashes,proto3" json:"hashes,omitempty"`
+	// SEGMENT: every key in the leaves asked for, sorted, with its version
+	// digest.
+	Keys          []*KeyDigest `protobuf:"bytes,6,rep,name=keys,proto3" json:"keys,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -443,6 +501,199 @@ func (x *ReplicaResponse) GetRecord() *Record {
 	return nil
 }
 
+func (x *ReplicaResponse) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *ReplicaResponse) GetHashes() []uint64 {
+	if x != nil {
+		return x.Hashes
+	}
+	return nil
+}
+
+func (x *ReplicaResponse) GetKeys() []*KeyDigest {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+// KeyDigest names one key's version (vclock.Record.Digest) for anti-entropy.
+type KeyDigest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Digest        uint64                 `protobuf:"fixed64,2,opt,name=digest,proto3" json:"digest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KeyDigest) Reset() {
+	*x = KeyDigest{}
+	mi := &file_internal_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KeyDigest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KeyDigest) ProtoMessage() {}
+
+func (x *KeyDigest) ProtoReflect() protoreflect.Message {
+	mi := &file_internal_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KeyDigest.ProtoReflect.Descriptor instead.
+func (*KeyDigest) Descriptor() ([]byte, []int) {
+	return file_internal_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *KeyDigest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *KeyDigest) GetDigest() uint64 {
+	if x != nil {
+		return x.Digest
+	}
+	return 0
+}
+
+// Hint is what a fallback stores for a write it took for home nodes that
+// were down: the merged record, the homes still to receive it, and when the
+// hint was first stored (unix nanos), for the age bound.
+type Hint struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Record        *Record                `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`
+	Targets       []string               `protobuf:"bytes,2,rep,name=targets,proto3" json:"targets,omitempty"`
+	Created       int64                  `protobuf:"varint,3,opt,name=created,proto3" json:"created,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Hint) Reset() {
+	*x = Hint{}
+	mi := &file_internal_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Hint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Hint) ProtoMessage() {}
+
+func (x *Hint) ProtoReflect() protoreflect.Message {
+	mi := &file_internal_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Hint.ProtoReflect.Descriptor instead.
+func (*Hint) Descriptor() ([]byte, []int) {
+	return file_internal_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Hint) GetRecord() *Record {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
+func (x *Hint) GetTargets() []string {
+	if x != nil {
+		return x.Targets
+	}
+	return nil
+}
+
+func (x *Hint) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+// HintSummary tells peers that the sender holds undelivered hints for one
+// target node: bit p of partitions (little-endian bytes) is set when it holds
+// a hint of partition p. Until they are delivered, the target's "not found"
+// for those partitions does not count toward a read quorum.
+type HintSummary struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Target        string                 `protobuf:"bytes,1,opt,name=target,proto3" json:"target,omitempty"`
+	Partitions    []byte                 `protobuf:"bytes,2,opt,name=partitions,proto3" json:"partitions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HintSummary) Reset() {
+	*x = HintSummary{}
+	mi := &file_internal_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HintSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HintSummary) ProtoMessage() {}
+
+func (x *HintSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_internal_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HintSummary.ProtoReflect.Descriptor instead.
+func (*HintSummary) Descriptor() ([]byte, []int) {
+	return file_internal_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *HintSummary) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *HintSummary) GetPartitions() []byte {
+	if x != nil {
+		return x.Partitions
+	}
+	return nil
+}
+
 // MemberInfo is what gossip carries about one node.
 type MemberInfo struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -460,7 +711,7 @@ type MemberInfo struct {
 
 func (x *MemberInfo) Reset() {
 	*x = MemberInfo{}
-	mi := &file_internal_proto_msgTypes[5]
+	mi := &file_internal_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -472,7 +723,7 @@ func (x *MemberInfo) String() string {
 func (*MemberInfo) ProtoMessage() {}
 
 func (x *MemberInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_internal_proto_msgTypes[5]
+	mi := &file_internal_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -485,7 +736,7 @@ func (x *MemberInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberInfo.ProtoReflect.Descriptor instead.
 func (*MemberInfo) Descriptor() ([]byte, []int) {
-	return file_internal_proto_rawDescGZIP(), []int{5}
+	return file_internal_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MemberInfo) GetId() string {
@@ -552,14 +803,16 @@ type Gossip struct {
 	Members    []*MemberInfo          `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
 	Namespaces []*Namespace           `protobuf:"bytes,3,rep,name=namespaces,proto3" json:"namespaces,omitempty"`
 	// Set on join announcements: receivers answer with their own digest.
-	WantReply     bool `protobuf:"varint,4,opt,name=want_reply,json=wantReply,proto3" json:"want_reply,omitempty"`
+	WantReply bool `protobuf:"varint,4,opt,name=want_reply,json=wantReply,proto3" json:"want_reply,omitempty"`
+	// The sender's undelivered hints, per target node.
+	Hints         []*HintSummary `protobuf:"bytes,5,rep,name=hints,proto3" json:"hints,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Gossip) Reset() {
 	*x = Gossip{}
-	mi := &file_internal_proto_msgTypes[6]
+	mi := &file_internal_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -571,7 +824,7 @@ func (x *Gossip) String() string {
 func (*Gossip) ProtoMessage() {}
 
 func (x *Gossip) ProtoReflect() protoreflect.Message {
-	mi := &file_internal_proto_msgTypes[6]
+	mi := &file_internal_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -584,7 +837,7 @@ func (x *Gossip) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Gossip.ProtoReflect.Descriptor instead.
 func (*Gossip) Descriptor() ([]byte, []int) {
-	return file_internal_proto_rawDescGZIP(), []int{6}
+	return file_internal_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Gossip) GetFrom() string {
@@ -615,6 +868,13 @@ func (x *Gossip) GetWantReply() bool {
 	return false
 }
 
+func (x *Gossip) GetHints() []*HintSummary {
+	if x != nil {
+		return x.Hints
+	}
+	return nil
+}
+
 // ReplicaEnvelope is one replica request or response inside a batch; id
 // pairs a response with its request at the requesting node.
 type ReplicaEnvelope struct {
@@ -628,7 +888,7 @@ type ReplicaEnvelope struct {
 
 func (x *ReplicaEnvelope) Reset() {
 	*x = ReplicaEnvelope{}
-	mi := &file_internal_proto_msgTypes[7]
+	mi := &file_internal_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -640,7 +900,7 @@ func (x *ReplicaEnvelope) String() string {
 func (*ReplicaEnvelope) ProtoMessage() {}
 
 func (x *ReplicaEnvelope) ProtoReflect() protoreflect.Message {
-	mi := &file_internal_proto_msgTypes[7]
+	mi := &file_internal_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -653,7 +913,7 @@ func (x *ReplicaEnvelope) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplicaEnvelope.ProtoReflect.Descriptor instead.
 func (*ReplicaEnvelope) Descriptor() ([]byte, []int) {
-	return file_internal_proto_rawDescGZIP(), []int{7}
+	return file_internal_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ReplicaEnvelope) GetId() uint64 {
@@ -691,7 +951,7 @@ type ReplicaBatch struct {
 
 func (x *ReplicaBatch) Reset() {
 	*x = ReplicaBatch{}
-	mi := &file_internal_proto_msgTypes[8]
+	mi := &file_internal_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -703,7 +963,7 @@ func (x *ReplicaBatch) String() string {
 func (*ReplicaBatch) ProtoMessage() {}
 
 func (x *ReplicaBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_internal_proto_msgTypes[8]
+	mi := &file_internal_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -716,7 +976,7 @@ func (x *ReplicaBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplicaBatch.ProtoReflect.Descriptor instead.
 func (*ReplicaBatch) Descriptor() ([]byte, []int) {
-	return file_internal_proto_rawDescGZIP(), []int{8}
+	return file_internal_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ReplicaBatch) GetFrom() string {
@@ -751,7 +1011,7 @@ const file_internal_proto_rawDesc = "" +
 	"\ttimestamp\x18\x06 \x01(\x03R\ttimestamp\"j\n" +
 	"\x06Record\x120\n" +
 	"\bsiblings\x18\x01 \x03(\v2\x14.quorumkv.v1.SiblingR\bsiblings\x12.\n" +
-	"\acontext\x18\x02 \x03(\v2\x14.quorumkv.v1.VVEntryR\acontext\"\xbe\x02\n" +
+	"\acontext\x18\x02 \x03(\v2\x14.quorumkv.v1.VVEntryR\acontext\"\x9d\x03\n" +
 	"\x0eReplicaRequest\x12&\n" +
 	"\x02op\x18\x01 \x01(\x0e2\x16.quorumkv.v1.ReplicaOpR\x02op\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\rR\tpartition\x12\x1c\n" +
@@ -760,11 +1020,31 @@ const file_internal_proto_rawDesc = "" +
 	"\x04mode\x18\x05 \x01(\x0e2\x19.quorumkv.v1.ConflictModeR\x04mode\x12*\n" +
 	"\x05write\x18\x06 \x01(\v2\x14.quorumkv.v1.SiblingR\x05write\x12.\n" +
 	"\acontext\x18\a \x03(\v2\x14.quorumkv.v1.VVEntryR\acontext\x12+\n" +
-	"\x06record\x18\b \x01(\v2\x13.quorumkv.v1.RecordR\x06record\"~\n" +
+	"\x06record\x18\b \x01(\v2\x13.quorumkv.v1.RecordR\x06record\x12\x19\n" +
+	"\bhint_for\x18\t \x01(\tR\ahintFor\x12\x14\n" +
+	"\x05level\x18\n" +
+	" \x01(\rR\x05level\x12\x14\n" +
+	"\x05nodes\x18\v \x03(\rR\x05nodes\x12\x16\n" +
+	"\x06digest\x18\f \x01(\x06R\x06digest\"\xd8\x01\n" +
 	"\x0fReplicaResponse\x12(\n" +
 	"\x05error\x18\x01 \x01(\v2\x12.quorumkv.v1.ErrorR\x05error\x12\x14\n" +
 	"\x05found\x18\x02 \x01(\bR\x05found\x12+\n" +
-	"\x06record\x18\x03 \x01(\v2\x13.quorumkv.v1.RecordR\x06record\"\xd6\x01\n" +
+	"\x06record\x18\x03 \x01(\v2\x13.quorumkv.v1.RecordR\x06record\x12\x14\n" +
+	"\x05actor\x18\x04 \x01(\tR\x05actor\x12\x16\n" +
+	"\x06hashes\x18\x05 \x03(\x06R\x06hashes\x12*\n" +
+	"\x04keys\x18\x06 \x03(\v2\x16.quorumkv.v1.KeyDigestR\x04keys\"5\n" +
+	"\tKeyDigest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x16\n" +
+	"\x06digest\x18\x02 \x01(\x06R\x06digest\"g\n" +
+	"\x04Hint\x12+\n" +
+	"\x06record\x18\x01 \x01(\v2\x13.quorumkv.v1.RecordR\x06record\x12\x18\n" +
+	"\atargets\x18\x02 \x03(\tR\atargets\x12\x18\n" +
+	"\acreated\x18\x03 \x01(\x03R\acreated\"E\n" +
+	"\vHintSummary\x12\x16\n" +
+	"\x06target\x18\x01 \x01(\tR\x06target\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x02 \x01(\fR\n" +
+	"partitions\"\xd6\x01\n" +
 	"\n" +
 	"MemberInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -776,7 +1056,7 @@ const file_internal_proto_rawDesc = "" +
 	"partitions\x12 \n" +
 	"\vincarnation\x18\x06 \x01(\x04R\vincarnation\x12\x1c\n" +
 	"\theartbeat\x18\a \x01(\x04R\theartbeat\x12\x18\n" +
-	"\aleaving\x18\b \x01(\bR\aleaving\"\xa6\x01\n" +
+	"\aleaving\x18\b \x01(\bR\aleaving\"\xd6\x01\n" +
 	"\x06Gossip\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x121\n" +
 	"\amembers\x18\x02 \x03(\v2\x17.quorumkv.v1.MemberInfoR\amembers\x126\n" +
@@ -784,18 +1064,22 @@ const file_internal_proto_rawDesc = "" +
 	"namespaces\x18\x03 \x03(\v2\x16.quorumkv.v1.NamespaceR\n" +
 	"namespaces\x12\x1d\n" +
 	"\n" +
-	"want_reply\x18\x04 \x01(\bR\twantReply\"\x92\x01\n" +
+	"want_reply\x18\x04 \x01(\bR\twantReply\x12.\n" +
+	"\x05hints\x18\x05 \x03(\v2\x18.quorumkv.v1.HintSummaryR\x05hints\"\x92\x01\n" +
 	"\x0fReplicaEnvelope\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x125\n" +
 	"\arequest\x18\x02 \x01(\v2\x1b.quorumkv.v1.ReplicaRequestR\arequest\x128\n" +
 	"\bresponse\x18\x03 \x01(\v2\x1c.quorumkv.v1.ReplicaResponseR\bresponse\"V\n" +
 	"\fReplicaBatch\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x122\n" +
-	"\x05items\x18\x02 \x03(\v2\x1c.quorumkv.v1.ReplicaEnvelopeR\x05items*I\n" +
+	"\x05items\x18\x02 \x03(\v2\x1c.quorumkv.v1.ReplicaEnvelopeR\x05items*\x8b\x01\n" +
 	"\tReplicaOp\x12\x12\n" +
 	"\x0eREPLICA_OP_GET\x10\x00\x12\x12\n" +
 	"\x0eREPLICA_OP_PUT\x10\x01\x12\x14\n" +
-	"\x10REPLICA_OP_MERGE\x10\x02B'Z%github.com/quorumkv/quorumkv/messagesb\x06proto3"
+	"\x10REPLICA_OP_MERGE\x10\x02\x12\x13\n" +
+	"\x0fREPLICA_OP_TREE\x10\x03\x12\x16\n" +
+	"\x12REPLICA_OP_SEGMENT\x10\x04\x12\x13\n" +
+	"\x0fREPLICA_OP_REAP\x10\x05B'Z%github.com/quorumkv/quorumkv/messagesb\x06proto3"
 
 var (
 	file_internal_proto_rawDescOnce sync.Once
@@ -810,7 +1094,7 @@ func file_internal_proto_rawDescGZIP() []byte {
 }
 
 var file_internal_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_internal_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_internal_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_internal_proto_goTypes = []any{
 	(ReplicaOp)(0),          // 0: quorumkv.v1.ReplicaOp
 	(*VVEntry)(nil),         // 1: quorumkv.v1.VVEntry
@@ -818,34 +1102,40 @@ var file_internal_proto_goTypes = []any{
 	(*Record)(nil),          // 3: quorumkv.v1.Record
 	(*ReplicaRequest)(nil),  // 4: quorumkv.v1.ReplicaRequest
 	(*ReplicaResponse)(nil), // 5: quorumkv.v1.ReplicaResponse
-	(*MemberInfo)(nil),      // 6: quorumkv.v1.MemberInfo
-	(*Gossip)(nil),          // 7: quorumkv.v1.Gossip
-	(*ReplicaEnvelope)(nil), // 8: quorumkv.v1.ReplicaEnvelope
-	(*ReplicaBatch)(nil),    // 9: quorumkv.v1.ReplicaBatch
-	(ConflictMode)(0),       // 10: quorumkv.v1.ConflictMode
-	(*Error)(nil),           // 11: quorumkv.v1.Error
-	(*Namespace)(nil),       // 12: quorumkv.v1.Namespace
+	(*KeyDigest)(nil),       // 6: quorumkv.v1.KeyDigest
+	(*Hint)(nil),            // 7: quorumkv.v1.Hint
+	(*HintSummary)(nil),     // 8: quorumkv.v1.HintSummary
+	(*MemberInfo)(nil),      // 9: quorumkv.v1.MemberInfo
+	(*Gossip)(nil),          // 10: quorumkv.v1.Gossip
+	(*ReplicaEnvelope)(nil), // 11: quorumkv.v1.ReplicaEnvelope
+	(*ReplicaBatch)(nil),    // 12: quorumkv.v1.ReplicaBatch
+	(ConflictMode)(0),       // 13: quorumkv.v1.ConflictMode
+	(*Error)(nil),           // 14: quorumkv.v1.Error
+	(*Namespace)(nil),       // 15: quorumkv.v1.Namespace
 }
 var file_internal_proto_depIdxs = []int32{
 	2,  // 0: quorumkv.v1.Record.siblings:type_name -> quorumkv.v1.Sibling
 	1,  // 1: quorumkv.v1.Record.context:type_name -> quorumkv.v1.VVEntry
 	0,  // 2: quorumkv.v1.ReplicaRequest.op:type_name -> quorumkv.v1.ReplicaOp
-	10, // 3: quorumkv.v1.ReplicaRequest.mode:type_name -> quorumkv.v1.ConflictMode
+	13, // 3: quorumkv.v1.ReplicaRequest.mode:type_name -> quorumkv.v1.ConflictMode
 	2,  // 4: quorumkv.v1.ReplicaRequest.write:type_name -> quorumkv.v1.Sibling
 	1,  // 5: quorumkv.v1.ReplicaRequest.context:type_name -> quorumkv.v1.VVEntry
 	3,  // 6: quorumkv.v1.ReplicaRequest.record:type_name -> quorumkv.v1.Record
-	11, // 7: quorumkv.v1.ReplicaResponse.error:type_name -> quorumkv.v1.Error
+	14, // 7: quorumkv.v1.ReplicaResponse.error:type_name -> quorumkv.v1.Error
 	3,  // 8: quorumkv.v1.ReplicaResponse.record:type_name -> quorumkv.v1.Record
-	6,  // 9: quorumkv.v1.Gossip.members:type_name -> quorumkv.v1.MemberInfo
-	12, // 10: quorumkv.v1.Gossip.namespaces:type_name -> quorumkv.v1.Namespace
-	4,  // 11: quorumkv.v1.ReplicaEnvelope.request:type_name -> quorumkv.v1.ReplicaRequest
-	5,  // 12: quorumkv.v1.ReplicaEnvelope.response:type_name -> quorumkv.v1.ReplicaResponse
-	8,  // 13: quorumkv.v1.ReplicaBatch.items:type_name -> quorumkv.v1.ReplicaEnvelope
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	6,  // 9: quorumkv.v1.ReplicaResponse.keys:type_name -> quorumkv.v1.KeyDigest
+	3,  // 10: quorumkv.v1.Hint.record:type_name -> quorumkv.v1.Record
+	9,  // 11: quorumkv.v1.Gossip.members:type_name -> quorumkv.v1.MemberInfo
+	15, // 12: quorumkv.v1.Gossip.namespaces:type_name -> quorumkv.v1.Namespace
+	8,  // 13: quorumkv.v1.Gossip.hints:type_name -> quorumkv.v1.HintSummary
+	4,  // 14: quorumkv.v1.ReplicaEnvelope.request:type_name -> quorumkv.v1.ReplicaRequest
+	5,  // 15: quorumkv.v1.ReplicaEnvelope.response:type_name -> quorumkv.v1.ReplicaResponse
+	11, // 16: quorumkv.v1.ReplicaBatch.items:type_name -> quorumkv.v1.ReplicaEnvelope
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_internal_proto_init() }
@@ -860,7 +1150,7 @@ func file_internal_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_internal_proto_rawDesc), len(file_internal_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

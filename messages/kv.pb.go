@@ -1376,6 +1376,645 @@ func (x *StatusResponse) GetNamespaces() []*NamespaceStatus {
 	return nil
 }
 
+// HintsRequest asks one node for the hints it holds (kv.admin.node.<id>.hints).
+type HintsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HintsRequest) Reset() {
+	*x = HintsRequest{}
+	mi := &file_kv_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HintsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HintsRequest) ProtoMessage() {}
+
+func (x *HintsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HintsRequest.ProtoReflect.Descriptor instead.
+func (*HintsRequest) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{18}
+}
+
+type HintTargetStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The home node the hints are for.
+	Target         string `protobuf:"bytes,1,opt,name=target,proto3" json:"target,omitempty"`
+	Count          uint64 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	Bytes          uint64 `protobuf:"varint,3,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	OldestUnixNano int64  `protobuf:"varint,4,opt,name=oldest_unix_nano,json=oldestUnixNano,proto3" json:"oldest_unix_nano,omitempty"`
+	// Whether the holder sees the target up (delivery runs only then).
+	TargetUp      bool `protobuf:"varint,5,opt,name=target_up,json=targetUp,proto3" json:"target_up,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HintTargetStatus) Reset() {
+	*x = HintTargetStatus{}
+	mi := &file_kv_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HintTargetStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HintTargetStatus) ProtoMessage() {}
+
+func (x *HintTargetStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HintTargetStatus.ProtoReflect.Descriptor instead.
+func (*HintTargetStatus) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *HintTargetStatus) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *HintTargetStatus) GetCount() uint64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *HintTargetStatus) GetBytes() uint64 {
+	if x != nil {
+		return x.Bytes
+	}
+	return 0
+}
+
+func (x *HintTargetStatus) GetOldestUnixNano() int64 {
+	if x != nil {
+		return x.OldestUnixNano
+	}
+	return 0
+}
+
+func (x *HintTargetStatus) GetTargetUp() bool {
+	if x != nil {
+		return x.TargetUp
+	}
+	return false
+}
+
+type HintsResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Error   *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Node    string                 `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
+	Targets []*HintTargetStatus    `protobuf:"bytes,3,rep,name=targets,proto3" json:"targets,omitempty"`
+	// Since the node started.
+	Delivered     uint64 `protobuf:"varint,4,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	Dropped       uint64 `protobuf:"varint,5,opt,name=dropped,proto3" json:"dropped,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HintsResponse) Reset() {
+	*x = HintsResponse{}
+	mi := &file_kv_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HintsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HintsResponse) ProtoMessage() {}
+
+func (x *HintsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HintsResponse.ProtoReflect.Descriptor instead.
+func (*HintsResponse) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *HintsResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *HintsResponse) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *HintsResponse) GetTargets() []*HintTargetStatus {
+	if x != nil {
+		return x.Targets
+	}
+	return nil
+}
+
+func (x *HintsResponse) GetDelivered() uint64 {
+	if x != nil {
+		return x.Delivered
+	}
+	return 0
+}
+
+func (x *HintsResponse) GetDropped() uint64 {
+	if x != nil {
+		return x.Dropped
+	}
+	return 0
+}
+
+// HintsDrainRequest delivers one node's hints for target now
+// (kv.admin.node.<id>.hints.drain); an empty target means every target.
+type HintsDrainRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Target        string                 `protobuf:"bytes,1,opt,name=target,proto3" json:"target,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HintsDrainRequest) Reset() {
+	*x = HintsDrainRequest{}
+	mi := &file_kv_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HintsDrainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HintsDrainRequest) ProtoMessage() {}
+
+func (x *HintsDrainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HintsDrainRequest.ProtoReflect.Descriptor instead.
+func (*HintsDrainRequest) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *HintsDrainRequest) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+type HintsDrainResponse struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Error     *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Delivered uint64                 `protobuf:"varint,2,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	// Hints still held for the target afterwards (its node down, say).
+	Remaining     uint64 `protobuf:"varint,3,opt,name=remaining,proto3" json:"remaining,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HintsDrainResponse) Reset() {
+	*x = HintsDrainResponse{}
+	mi := &file_kv_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HintsDrainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HintsDrainResponse) ProtoMessage() {}
+
+func (x *HintsDrainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HintsDrainResponse.ProtoReflect.Descriptor instead.
+func (*HintsDrainResponse) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *HintsDrainResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *HintsDrainResponse) GetDelivered() uint64 {
+	if x != nil {
+		return x.Delivered
+	}
+	return 0
+}
+
+func (x *HintsDrainResponse) GetRemaining() uint64 {
+	if x != nil {
+		return x.Remaining
+	}
+	return 0
+}
+
+// RepairStatusRequest asks one node for its anti-entropy state
+// (kv.admin.node.<id>.repair.status).
+type RepairStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RepairStatusRequest) Reset() {
+	*x = RepairStatusRequest{}
+	mi := &file_kv_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RepairStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RepairStatusRequest) ProtoMessage() {}
+
+func (x *RepairStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RepairStatusRequest.ProtoReflect.Descriptor instead.
+func (*RepairStatusRequest) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{23}
+}
+
+type PartitionRepair struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Partition uint32                 `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
+	Namespace string                 `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Zero: no exchange yet.
+	LastExchangeUnixNano int64  `protobuf:"varint,3,opt,name=last_exchange_unix_nano,json=lastExchangeUnixNano,proto3" json:"last_exchange_unix_nano,omitempty"`
+	LastPeer             string `protobuf:"bytes,4,opt,name=last_peer,json=lastPeer,proto3" json:"last_peer,omitempty"`
+	// Keys this node sent or received in exchanges of this tree.
+	KeysRepaired      uint64 `protobuf:"varint,5,opt,name=keys_repaired,json=keysRepaired,proto3" json:"keys_repaired,omitempty"`
+	TreeBuiltUnixNano int64  `protobuf:"varint,6,opt,name=tree_built_unix_nano,json=treeBuiltUnixNano,proto3" json:"tree_built_unix_nano,omitempty"`
+	Records           uint64 `protobuf:"varint,7,opt,name=records,proto3" json:"records,omitempty"`
+	LastError         string `protobuf:"bytes,8,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *PartitionRepair) Reset() {
+	*x = PartitionRepair{}
+	mi := &file_kv_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartitionRepair) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartitionRepair) ProtoMessage() {}
+
+func (x *PartitionRepair) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartitionRepair.ProtoReflect.Descriptor instead.
+func (*PartitionRepair) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *PartitionRepair) GetPartition() uint32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *PartitionRepair) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *PartitionRepair) GetLastExchangeUnixNano() int64 {
+	if x != nil {
+		return x.LastExchangeUnixNano
+	}
+	return 0
+}
+
+func (x *PartitionRepair) GetLastPeer() string {
+	if x != nil {
+		return x.LastPeer
+	}
+	return ""
+}
+
+func (x *PartitionRepair) GetKeysRepaired() uint64 {
+	if x != nil {
+		return x.KeysRepaired
+	}
+	return 0
+}
+
+func (x *PartitionRepair) GetTreeBuiltUnixNano() int64 {
+	if x != nil {
+		return x.TreeBuiltUnixNano
+	}
+	return 0
+}
+
+func (x *PartitionRepair) GetRecords() uint64 {
+	if x != nil {
+		return x.Records
+	}
+	return 0
+}
+
+func (x *PartitionRepair) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+type RepairStatusResponse struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Error            *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Node             string                 `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
+	Partitions       []*PartitionRepair     `protobuf:"bytes,3,rep,name=partitions,proto3" json:"partitions,omitempty"`
+	Exchanges        uint64                 `protobuf:"varint,4,opt,name=exchanges,proto3" json:"exchanges,omitempty"`
+	KeysRepaired     uint64                 `protobuf:"varint,5,opt,name=keys_repaired,json=keysRepaired,proto3" json:"keys_repaired,omitempty"`
+	TombstonesReaped uint64                 `protobuf:"varint,6,opt,name=tombstones_reaped,json=tombstonesReaped,proto3" json:"tombstones_reaped,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *RepairStatusResponse) Reset() {
+	*x = RepairStatusResponse{}
+	mi := &file_kv_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RepairStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RepairStatusResponse) ProtoMessage() {}
+
+func (x *RepairStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RepairStatusResponse.ProtoReflect.Descriptor instead.
+func (*RepairStatusResponse) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *RepairStatusResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *RepairStatusResponse) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *RepairStatusResponse) GetPartitions() []*PartitionRepair {
+	if x != nil {
+		return x.Partitions
+	}
+	return nil
+}
+
+func (x *RepairStatusResponse) GetExchanges() uint64 {
+	if x != nil {
+		return x.Exchanges
+	}
+	return 0
+}
+
+func (x *RepairStatusResponse) GetKeysRepaired() uint64 {
+	if x != nil {
+		return x.KeysRepaired
+	}
+	return 0
+}
+
+func (x *RepairStatusResponse) GetTombstonesReaped() uint64 {
+	if x != nil {
+		return x.TombstonesReaped
+	}
+	return 0
+}
+
+// RepairNowRequest runs an anti-entropy exchange at once
+// (kv.admin.node.<id>.repair.now) for every tree of one partition, or of
+// every partition when all is set, with each other home replica, and
+// answers when it is done.
+type RepairNowRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partition     uint32                 `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
+	All           bool                   `protobuf:"varint,2,opt,name=all,proto3" json:"all,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RepairNowRequest) Reset() {
+	*x = RepairNowRequest{}
+	mi := &file_kv_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RepairNowRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RepairNowRequest) ProtoMessage() {}
+
+func (x *RepairNowRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RepairNowRequest.ProtoReflect.Descriptor instead.
+func (*RepairNowRequest) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *RepairNowRequest) GetPartition() uint32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *RepairNowRequest) GetAll() bool {
+	if x != nil {
+		return x.All
+	}
+	return false
+}
+
+type RepairNowResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Error         *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Exchanges     uint32                 `protobuf:"varint,2,opt,name=exchanges,proto3" json:"exchanges,omitempty"`
+	KeysRepaired  uint64                 `protobuf:"varint,3,opt,name=keys_repaired,json=keysRepaired,proto3" json:"keys_repaired,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RepairNowResponse) Reset() {
+	*x = RepairNowResponse{}
+	mi := &file_kv_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RepairNowResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RepairNowResponse) ProtoMessage() {}
+
+func (x *RepairNowResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RepairNowResponse.ProtoReflect.Descriptor instead.
+func (*RepairNowResponse) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *RepairNowResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *RepairNowResponse) GetExchanges() uint32 {
+	if x != nil {
+		return x.Exchanges
+	}
+	return 0
+}
+
+func (x *RepairNowResponse) GetKeysRepaired() uint64 {
+	if x != nil {
+		return x.KeysRepaired
+	}
+	return 0
+}
+
 var File_kv_proto protoreflect.FileDescriptor
 
 const file_kv_proto_rawDesc = "" +
@@ -1471,7 +2110,53 @@ const file_kv_proto_rawDesc = "" +
 	"\amembers\x18\x04 \x03(\v2\x19.quorumkv.v1.MemberStatusR\amembers\x12<\n" +
 	"\n" +
 	"namespaces\x18\x05 \x03(\v2\x1c.quorumkv.v1.NamespaceStatusR\n" +
-	"namespaces*\xc7\x02\n" +
+	"namespaces\"\x0e\n" +
+	"\fHintsRequest\"\x9d\x01\n" +
+	"\x10HintTargetStatus\x12\x16\n" +
+	"\x06target\x18\x01 \x01(\tR\x06target\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x04R\x05count\x12\x14\n" +
+	"\x05bytes\x18\x03 \x01(\x04R\x05bytes\x12(\n" +
+	"\x10oldest_unix_nano\x18\x04 \x01(\x03R\x0eoldestUnixNano\x12\x1b\n" +
+	"\ttarget_up\x18\x05 \x01(\bR\btargetUp\"\xbe\x01\n" +
+	"\rHintsResponse\x12(\n" +
+	"\x05error\x18\x01 \x01(\v2\x12.quorumkv.v1.ErrorR\x05error\x12\x12\n" +
+	"\x04node\x18\x02 \x01(\tR\x04node\x127\n" +
+	"\atargets\x18\x03 \x03(\v2\x1d.quorumkv.v1.HintTargetStatusR\atargets\x12\x1c\n" +
+	"\tdelivered\x18\x04 \x01(\x04R\tdelivered\x12\x18\n" +
+	"\adropped\x18\x05 \x01(\x04R\adropped\"+\n" +
+	"\x11HintsDrainRequest\x12\x16\n" +
+	"\x06target\x18\x01 \x01(\tR\x06target\"z\n" +
+	"\x12HintsDrainResponse\x12(\n" +
+	"\x05error\x18\x01 \x01(\v2\x12.quorumkv.v1.ErrorR\x05error\x12\x1c\n" +
+	"\tdelivered\x18\x02 \x01(\x04R\tdelivered\x12\x1c\n" +
+	"\tremaining\x18\x03 \x01(\x04R\tremaining\"\x15\n" +
+	"\x13RepairStatusRequest\"\xb0\x02\n" +
+	"\x0fPartitionRepair\x12\x1c\n" +
+	"\tpartition\x18\x01 \x01(\rR\tpartition\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x125\n" +
+	"\x17last_exchange_unix_nano\x18\x03 \x01(\x03R\x14lastExchangeUnixNano\x12\x1b\n" +
+	"\tlast_peer\x18\x04 \x01(\tR\blastPeer\x12#\n" +
+	"\rkeys_repaired\x18\x05 \x01(\x04R\fkeysRepaired\x12/\n" +
+	"\x14tree_built_unix_nano\x18\x06 \x01(\x03R\x11treeBuiltUnixNano\x12\x18\n" +
+	"\arecords\x18\a \x01(\x04R\arecords\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\b \x01(\tR\tlastError\"\x82\x02\n" +
+	"\x14RepairStatusResponse\x12(\n" +
+	"\x05error\x18\x01 \x01(\v2\x12.quorumkv.v1.ErrorR\x05error\x12\x12\n" +
+	"\x04node\x18\x02 \x01(\tR\x04node\x12<\n" +
+	"\n" +
+	"partitions\x18\x03 \x03(\v2\x1c.quorumkv.v1.PartitionRepairR\n" +
+	"partitions\x12\x1c\n" +
+	"\texchanges\x18\x04 \x01(\x04R\texchanges\x12#\n" +
+	"\rkeys_repaired\x18\x05 \x01(\x04R\fkeysRepaired\x12+\n" +
+	"\x11tombstones_reaped\x18\x06 \x01(\x04R\x10tombstonesReaped\"B\n" +
+	"\x10RepairNowRequest\x12\x1c\n" +
+	"\tpartition\x18\x01 \x01(\rR\tpartition\x12\x10\n" +
+	"\x03all\x18\x02 \x01(\bR\x03all\"\x80\x01\n" +
+	"\x11RepairNowResponse\x12(\n" +
+	"\x05error\x18\x01 \x01(\v2\x12.quorumkv.v1.ErrorR\x05error\x12\x1c\n" +
+	"\texchanges\x18\x02 \x01(\rR\texchanges\x12#\n" +
+	"\rkeys_repaired\x18\x03 \x01(\x04R\fkeysRepaired*\xc7\x02\n" +
 	"\tErrorCode\x12\x11\n" +
 	"\rERROR_CODE_OK\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_INVALID_KEY\x10\x01\x12\x1e\n" +
@@ -1506,7 +2191,7 @@ func file_kv_proto_rawDescGZIP() []byte {
 }
 
 var file_kv_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_kv_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_kv_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_kv_proto_goTypes = []any{
 	(ErrorCode)(0),                  // 0: quorumkv.v1.ErrorCode
 	(Quorum)(0),                     // 1: quorumkv.v1.Quorum
@@ -1529,6 +2214,16 @@ var file_kv_proto_goTypes = []any{
 	(*MemberStatus)(nil),            // 18: quorumkv.v1.MemberStatus
 	(*NamespaceStatus)(nil),         // 19: quorumkv.v1.NamespaceStatus
 	(*StatusResponse)(nil),          // 20: quorumkv.v1.StatusResponse
+	(*HintsRequest)(nil),            // 21: quorumkv.v1.HintsRequest
+	(*HintTargetStatus)(nil),        // 22: quorumkv.v1.HintTargetStatus
+	(*HintsResponse)(nil),           // 23: quorumkv.v1.HintsResponse
+	(*HintsDrainRequest)(nil),       // 24: quorumkv.v1.HintsDrainRequest
+	(*HintsDrainResponse)(nil),      // 25: quorumkv.v1.HintsDrainResponse
+	(*RepairStatusRequest)(nil),     // 26: quorumkv.v1.RepairStatusRequest
+	(*PartitionRepair)(nil),         // 27: quorumkv.v1.PartitionRepair
+	(*RepairStatusResponse)(nil),    // 28: quorumkv.v1.RepairStatusResponse
+	(*RepairNowRequest)(nil),        // 29: quorumkv.v1.RepairNowRequest
+	(*RepairNowResponse)(nil),       // 30: quorumkv.v1.RepairNowResponse
 }
 var file_kv_proto_depIdxs = []int32{
 	0,  // 0: quorumkv.v1.Error.code:type_name -> quorumkv.v1.ErrorCode
@@ -1550,11 +2245,17 @@ var file_kv_proto_depIdxs = []int32{
 	3,  // 16: quorumkv.v1.StatusResponse.error:type_name -> quorumkv.v1.Error
 	18, // 17: quorumkv.v1.StatusResponse.members:type_name -> quorumkv.v1.MemberStatus
 	19, // 18: quorumkv.v1.StatusResponse.namespaces:type_name -> quorumkv.v1.NamespaceStatus
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	3,  // 19: quorumkv.v1.HintsResponse.error:type_name -> quorumkv.v1.Error
+	22, // 20: quorumkv.v1.HintsResponse.targets:type_name -> quorumkv.v1.HintTargetStatus
+	3,  // 21: quorumkv.v1.HintsDrainResponse.error:type_name -> quorumkv.v1.Error
+	3,  // 22: quorumkv.v1.RepairStatusResponse.error:type_name -> quorumkv.v1.Error
+	27, // 23: quorumkv.v1.RepairStatusResponse.partitions:type_name -> quorumkv.v1.PartitionRepair
+	3,  // 24: quorumkv.v1.RepairNowResponse.error:type_name -> quorumkv.v1.Error
+	25, // [25:25] is the sub-list for method output_type
+	25, // [25:25] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_kv_proto_init() }
@@ -1568,7 +2269,7 @@ func file_kv_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_proto_rawDesc), len(file_kv_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   18,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -42,3 +42,15 @@ const (
 // node, bypassing the queue group: for clients that want a particular
 // coordinator (a ring-aware client, a test, an operator).
 func NodeAPISubject(node, op string) string { return "kv.api.node." + node + "." + op }
+
+// Admin operations on one node. Operators grant kv.admin.> only to admin
+// users; clients need kv.api.> alone.
+const (
+	AdminHints       = "hints"
+	AdminHintsDrain  = "hints.drain"
+	AdminRepairState = "repair.status"
+	AdminRepairNow   = "repair.now"
+)
+
+// AdminNodeSubject addresses an admin operation (AdminHints, ...) to one node.
+func AdminNodeSubject(node, op string) string { return "kv.admin.node." + node + "." + op }
