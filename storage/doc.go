@@ -10,7 +10,7 @@
 //
 //	'r' | partition (4 bytes, big-endian) | namespace | 0x00 | key   a record
 //	'm' | name                                                    node metadata
-//	'h' ...                                                       reserved: hinted handoff
+//	'h' | partition (4 bytes, big-endian) | namespace | 0x00 | key   a hint
 //	'x' ...                                                       reserved: Merkle segments
 //
 // So one partition's records are one contiguous key range, ['r'|p, 'r'|p+1):

@@ -11,7 +11,7 @@ import (
 const (
 	prefixRecord byte = 'r' // 'r' | partition u32 BE | namespace | 0x00 | key
 	prefixMeta   byte = 'm' // 'm' | name
-	prefixHint   byte = 'h' // reserved: hinted handoff
+	prefixHint   byte = 'h' // 'h' | partition u32 BE | namespace | 0x00 | key: a hint
 	prefixMerkle byte = 'x' // reserved: Merkle tree segments
 )
 
@@ -65,7 +65,11 @@ func parseRecordKey(k []byte) (namespace, key string, ok bool) {
 	if len(k) < recordKeyHeader+1 || k[0] != prefixRecord {
 		return "", "", false
 	}
-	rest := k[recordKeyHeader:]
+	return parseKeyRest(k[recordKeyHeader:])
+}
+
+// parseKeyRest splits what follows a key's header (namespace, 0x00, key).
+func parseKeyRest(rest []byte) (namespace, key string, ok bool) {
 	i := bytes.IndexByte(rest, 0)
 	if i < 0 {
 		return "", "", false
