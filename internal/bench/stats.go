@@ -1,7 +1,8 @@
-package main
+package bench
 
 import (
 	"errors"
+	"maps"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -101,8 +102,8 @@ func (r *recorder) progress() progress {
 	return p
 }
 
-// opSummary is one row of the final report.
-type opSummary struct {
+// OpSummary is one row of the final report.
+type OpSummary struct {
 	Op         string            `json:"op"`
 	Count      uint64            `json:"count"`
 	NotFound   uint64            `json:"not_found"`
@@ -120,41 +121,45 @@ type opSummary struct {
 
 // summaries returns a row per operation that ran in a phase of length
 // elapsed. Count is the successful ops; throughput is Count per second.
-func (r *recorder) summaries(elapsed time.Duration) []opSummary {
-	var out []opSummary
+func (r *recorder) summaries(elapsed time.Duration) []OpSummary {
+	var out []OpSummary
 	for op, s := range r.ops {
-		snap := s.hist.snapshot()
-		errs := s.errors.Load()
-		if snap.total == 0 && errs == 0 {
-			continue
+		if sum, ran := s.summary(opKind(op), elapsed); ran {
+			out = append(out, sum)
 		}
-		sum := opSummary{
-			Op:       opKind(op).String(),
-			Count:    snap.total,
-			NotFound: s.notFound.Load(),
-			Errors:   errs,
-			Seconds:  elapsed.Seconds(),
-			MeanUs:   micros(snap.mean()),
-			P50Us:    micros(snap.quantile(0.50)),
-			P95Us:    micros(snap.quantile(0.95)),
-			P99Us:    micros(snap.quantile(0.99)),
-			P999Us:   micros(snap.quantile(0.999)),
-			MaxUs:    micros(time.Duration(snap.max)),
-		}
-		if elapsed > 0 {
-			sum.Throughput = float64(snap.total) / elapsed.Seconds()
-		}
-		s.mu.Lock()
-		if len(s.kinds) > 0 {
-			sum.ErrorKinds = make(map[string]uint64, len(s.kinds))
-			for k, v := range s.kinds {
-				sum.ErrorKinds[k] = v
-			}
-		}
-		s.mu.Unlock()
-		out = append(out, sum)
 	}
 	return out
+}
+
+// summary is s's row, and whether op ran at all.
+func (s *opStats) summary(op opKind, elapsed time.Duration) (OpSummary, bool) {
+	snap := s.hist.snapshot()
+	errs := s.errors.Load()
+	if snap.total == 0 && errs == 0 {
+		return OpSummary{}, false
+	}
+	sum := OpSummary{
+		Op:       op.String(),
+		Count:    snap.total,
+		NotFound: s.notFound.Load(),
+		Errors:   errs,
+		Seconds:  elapsed.Seconds(),
+		MeanUs:   micros(snap.mean()),
+		P50Us:    micros(snap.quantile(0.50)),
+		P95Us:    micros(snap.quantile(0.95)),
+		P99Us:    micros(snap.quantile(0.99)),
+		P999Us:   micros(snap.quantile(0.999)),
+		MaxUs:    micros(time.Duration(snap.max)),
+	}
+	if elapsed > 0 {
+		sum.Throughput = float64(snap.total) / elapsed.Seconds()
+	}
+	s.mu.Lock()
+	if len(s.kinds) > 0 {
+		sum.ErrorKinds = maps.Clone(s.kinds)
+	}
+	s.mu.Unlock()
+	return sum, true
 }
 
 // micros is d in microseconds, to a tenth.

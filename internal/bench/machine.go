@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// machine describes the host the benchmark ran on.
-type machine struct {
+// Machine describes the host the benchmark ran on, for the report.
+type Machine struct {
 	CPUModel string
 	CPUs     int
 	MemBytes uint64
@@ -18,9 +18,10 @@ type machine struct {
 	Go       string
 }
 
-// thisMachine reads /proc (on Linux); unknown fields stay empty.
-func thisMachine() machine {
-	m := machine{CPUs: runtime.NumCPU(), Go: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH}
+// ThisMachine describes this host from /proc (on Linux); unknown fields
+// stay empty.
+func ThisMachine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), Go: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH}
 	m.CPUModel = procField("/proc/cpuinfo", "model name")
 	if kb, err := strconv.ParseUint(strings.TrimSuffix(procField("/proc/meminfo", "MemTotal"), " kB"), 10, 64); err == nil {
 		m.MemBytes = kb << 10

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import "fmt"
 
@@ -93,17 +93,17 @@ func (v verdict) String() string {
 }
 
 // rows indexes results by label.
-type rows map[string]*result
+type rows map[string]*Result
 
 // mainOp is the operation a row measured: the run phase's busiest.
-func (rs rows) mainOp(label string) (opSummary, bool) {
+func (rs rows) mainOp(label string) (OpSummary, bool) {
 	res, ok := rs[label]
 	if !ok {
-		return opSummary{}, false
+		return OpSummary{}, false
 	}
 	p, ok := res.phase("run")
 	if !ok || len(p.Ops) == 0 {
-		return opSummary{}, false
+		return OpSummary{}, false
 	}
 	best := p.Ops[0]
 	for _, s := range p.Ops[1:] {

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -23,12 +23,12 @@ func TestFmtMicros(t *testing.T) {
 }
 
 // row builds a result with one run-phase operation.
-func row(label, tgt, op string, conc int, opsPerSec, p50, p99 float64) *result {
-	return &result{
+func row(label, tgt, op string, conc int, opsPerSec, p50, p99 float64) *Result {
+	return &Result{
 		Label: label, Target: tgt, Concurrency: conc, N: 3, R: 2, W: 2,
 		Durability: "test durability",
 		Notes:      []string{"note of " + tgt},
-		Phases: []phaseResult{{Name: "run", Seconds: 10, Ops: []opSummary{{
+		Phases: []PhaseResult{{Name: "run", Seconds: 10, Ops: []OpSummary{{
 			Op: op, Count: uint64(opsPerSec * 10), Throughput: opsPerSec, P50Us: p50, P95Us: p99 / 2,
 			P99Us: p99, P999Us: p99 * 2, MaxUs: p99 * 3,
 		}}}},
@@ -40,7 +40,7 @@ func TestWriteTextAndJSON(t *testing.T) {
 	res.Phases[0].Ops[0].Errors = 3
 	res.Phases[0].Ops[0].ErrorKinds = map[string]uint64{"timeout": 2, "quorum unavailable": 1}
 	var b bytes.Buffer
-	if err := writeText(&b, res); err != nil {
+	if err := WriteText(&b, res); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -51,10 +51,10 @@ func TestWriteTextAndJSON(t *testing.T) {
 		}
 	}
 	b.Reset()
-	if err := writeJSON(&b, res); err != nil {
+	if err := WriteJSON(&b, res); err != nil {
 		t.Fatal(err)
 	}
-	var back result
+	var back Result
 	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestWriteTextAndJSON(t *testing.T) {
 }
 
 func TestMarkdownGoals(t *testing.T) {
-	results := []*result{
+	results := []*Result{
 		row(rowQKVNonePut, "quorumkv", "update", 64, 6000, 5000, 15_000),   // 0.6x of 10000: met; p99 met
 		row(rowQKVAlwaysPut, "quorumkv", "update", 64, 3000, 9000, 25_000), // 0.5x of 6000: missed; p99 missed
 		row(rowJSLazyPut, "jetstream", "update", 64, 10_000, 3000, 9000),
@@ -80,10 +80,10 @@ func TestMarkdownGoals(t *testing.T) {
 		row(rowQKVNonePut1, "quorumkv", "update", 1, 4000, 250, 800), // p50 250µs: missed; p99 met
 		row(rowEchoPut, "echo", "update", 64, 30_000, 1000, 4000),
 	}
-	results[0].Phases[0].CPU = cpuUsage{ClientSeconds: 1, ServerSeconds: 10, OtherSeconds: 5}
+	results[0].Phases[0].CPU = CPUUsage{ClientSeconds: 1, ServerSeconds: 10, OtherSeconds: 5}
 	var b bytes.Buffer
-	renderMarkdown(&b, reportMeta{Command: "make bench", Date: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC),
-		Machine: machine{CPUModel: "Test CPU", CPUs: 2, MemBytes: 4 << 30, Go: "go1.26"},
+	RenderMarkdown(&b, ReportMeta{Command: "make bench", Date: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC),
+		Machine: Machine{CPUModel: "Test CPU", CPUs: 2, MemBytes: 4 << 30, Go: "go1.26"},
 		Setup:   []string{"three kvnode processes"}}, results)
 	md := b.String()
 	wantLines := []string{
@@ -113,7 +113,7 @@ func TestMarkdownGoals(t *testing.T) {
 }
 
 func TestPhaseSucceeded(t *testing.T) {
-	p := phaseResult{Ops: []opSummary{{Op: "read", Errors: 5}, {Op: "update", NotFound: 0}}}
+	p := PhaseResult{Ops: []OpSummary{{Op: "read", Errors: 5}, {Op: "update", NotFound: 0}}}
 	if p.succeeded() != 0 {
 		t.Error("a phase of errors succeeded")
 	}

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -22,41 +22,27 @@ type jetStreamKV struct {
 	timeout time.Duration
 }
 
-func openJetStream(ctx context.Context, cfg *config) (target, []string, error) {
-	j := &jetStreamKV{timeout: cfg.timeout}
-	for _, url := range connURLs(cfg.servers, cfg.conns) {
-		nc, err := nats.Connect(url, nats.Name("kvbench"), nats.MaxReconnects(-1))
-		if err != nil {
-			j.Close()
-			return nil, nil, fmt.Errorf("connect to %s: %w", url, err)
-		}
-		j.conns = append(j.conns, nc)
+func openJetStream(ctx context.Context, cfg *Config) (target, []string, error) {
+	j := &jetStreamKV{timeout: cfg.Timeout}
+	var err error
+	if j.conns, err = dialAll(connURLs(cfg.Servers, cfg.Conns)); err != nil {
+		return nil, nil, err
 	}
 	setup, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	bucketCfg := jetstream.KeyValueConfig{
 		Bucket:   jetStreamBucket,
-		Replicas: cfg.n,
+		Replicas: cfg.N,
 		Storage:  jetstream.FileStorage,
 		History:  1,
 	}
 	created, err := createBucket(setup, j.conns[0], bucketCfg)
+	if err == nil {
+		err = j.bind(setup)
+	}
 	if err != nil {
 		j.Close()
 		return nil, nil, err
-	}
-	for _, nc := range j.conns {
-		js, err := jetstream.New(nc)
-		if err != nil {
-			j.Close()
-			return nil, nil, err
-		}
-		kv, err := js.KeyValue(setup, jetStreamBucket)
-		if err != nil {
-			j.Close()
-			return nil, nil, fmt.Errorf("bind bucket %s: %w", jetStreamBucket, err)
-		}
-		j.kvs = append(j.kvs, kv)
 	}
 	direct := "gets go to the stream leader"
 	if created.AllowDirect {
@@ -64,11 +50,27 @@ func openJetStream(ctx context.Context, cfg *config) (target, []string, error) {
 	}
 	notes := []string{
 		fmt.Sprintf("JetStream KV bucket %s: R%d, file storage, history 1; %d connections over %d servers",
-			jetStreamBucket, created.Replicas, len(j.conns), len(cfg.servers)),
+			jetStreamBucket, created.Replicas, len(j.conns), len(cfg.Servers)),
 		"put is kv.Put: acknowledged once a majority of replicas has the message; " + direct,
 		"fsync is the servers' setting (nats-server default: every 2 minutes, lazy; sync_interval: always fsyncs each write)",
 	}
 	return j, notes, nil
+}
+
+// bind opens the bucket on every connection.
+func (j *jetStreamKV) bind(ctx context.Context) error {
+	for _, nc := range j.conns {
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return err
+		}
+		kv, err := js.KeyValue(ctx, jetStreamBucket)
+		if err != nil {
+			return fmt.Errorf("bind bucket %s: %w", jetStreamBucket, err)
+		}
+		j.kvs = append(j.kvs, kv)
+	}
+	return nil
 }
 
 // createBucket creates or updates the bucket, retrying while the

@@ -1,9 +1,12 @@
-package main
+package bench
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync/atomic"
+
+	"github.com/nats-io/nats.go"
 )
 
 // target is the system under load. Every method is safe for concurrent
@@ -22,17 +25,18 @@ type updater interface {
 }
 
 // openTarget connects to cfg's target and prepares it (namespace, bucket,
-// responder). The notes describe what it set up, for the report.
-func openTarget(ctx context.Context, cfg *config) (t target, notes []string, err error) {
-	switch cfg.target {
+// responder). The notes describe what it set up, for the report; progress
+// (nil for none) hears of what it does on the way.
+func openTarget(ctx context.Context, cfg *Config, progress io.Writer) (t target, notes []string, err error) {
+	switch cfg.Target {
 	case "quorumkv":
-		return openQuorumKV(ctx, cfg)
+		return openQuorumKV(ctx, cfg, progress)
 	case "jetstream":
 		return openJetStream(ctx, cfg)
 	case "echo":
 		return openEcho(ctx, cfg)
 	}
-	return nil, nil, fmt.Errorf("unknown target %q", cfg.target)
+	return nil, nil, fmt.Errorf("unknown target %q", cfg.Target)
 }
 
 // connURLs is the server URL of each of n connections: the servers in
@@ -43,6 +47,23 @@ func connURLs(servers []string, n int) []string {
 		urls[i] = servers[i%len(servers)]
 	}
 	return urls
+}
+
+// dialAll connects to each URL, reconnecting for ever after a drop; on
+// error it closes the connections it made.
+func dialAll(urls []string) ([]*nats.Conn, error) {
+	conns := make([]*nats.Conn, 0, len(urls))
+	for _, url := range urls {
+		nc, err := nats.Connect(url, nats.Name("kvbench"), nats.MaxReconnects(-1))
+		if err != nil {
+			for _, c := range conns {
+				c.Close()
+			}
+			return nil, fmt.Errorf("connect to %s: %w", url, err)
+		}
+		conns = append(conns, nc)
+	}
+	return conns, nil
 }
 
 // roundRobin spreads calls over k connections.

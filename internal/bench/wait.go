@@ -1,11 +1,8 @@
-package main
+package bench
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -14,56 +11,65 @@ import (
 	"github.com/quorumkv/quorumkv/client"
 )
 
-// waitCommand polls every server until the cluster is ready:
-//   - quorumkv: each node's Status shows --members members up;
-//   - jetstream: each server answers JetStream account info (the
-//     JetStream cluster has a meta leader);
-//   - nats: each server accepts a connection.
-func waitCommand(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("kvbench wait", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	servers := fs.String("servers", "nats://127.0.0.1:4222", "comma-separated NATS URLs; each is checked")
-	kind := fs.String("kind", "quorumkv", "what must be ready: quorumkv, jetstream or nats")
-	members := fs.Int("members", 3, "quorumkv: members every node must see up")
-	timeout := fs.Duration("timeout", time.Minute, "give up after this long")
-	quiet := fs.Bool("quiet", false, "print nothing when ready")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
+// WaitConfig is what Wait waits for.
+type WaitConfig struct {
+	// Kind is what must be ready:
+	//   - quorumkv: each node's Status shows Members members up;
+	//   - jetstream: each server answers JetStream account info (the
+	//     JetStream cluster has a meta leader);
+	//   - nats: each server accepts a connection.
+	Kind string
+	// Servers are the NATS URLs; each is checked.
+	Servers []string
+	// Members is, for quorumkv, how many members every node must see up.
+	Members int
+	// Timeout bounds the whole wait.
+	Timeout time.Duration
+}
+
+// Validate rejects a kind Wait does not know.
+func (c WaitConfig) Validate() error {
+	_, err := c.readiness()
+	return err
+}
+
+// Wait polls every server until the cluster is ready, or fails when
+// Timeout passes first. Its message says what it found ready.
+func Wait(ctx context.Context, cfg WaitConfig) (string, error) {
+	ready, err := cfg.readiness()
+	if err != nil {
+		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	urls := splitList(*servers)
-	var ready func(context.Context) (string, error)
-	switch *kind {
-	case "quorumkv":
-		seen := map[string]bool{}
-		ready = func(ctx context.Context) (string, error) { return membersUp(ctx, urls, *members, seen) }
-	case "jetstream":
-		ready = func(ctx context.Context) (string, error) { return eachServer(ctx, urls, jetStreamReady) }
-	case "nats":
-		ready = func(ctx context.Context) (string, error) { return eachServer(ctx, urls, natsReady) }
-	default:
-		return usageError{fmt.Errorf("--kind %q: want quorumkv, jetstream or nats", *kind)}
-	}
 	for {
 		attempt, cancelAttempt := context.WithTimeout(ctx, 2*time.Second)
 		msg, err := ready(attempt)
 		cancelAttempt()
 		if err == nil {
-			if !*quiet {
-				fmt.Fprintf(stderr, "kvbench wait: %s\n", msg)
-			}
-			return nil
+			return msg, nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("not ready after %v: %w", *timeout, err)
+			return "", fmt.Errorf("not ready after %v: %w", cfg.Timeout, err)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// readiness is the check of one attempt for cfg's kind.
+func (c WaitConfig) readiness() (func(context.Context) (string, error), error) {
+	urls := c.Servers
+	switch c.Kind {
+	case "quorumkv":
+		seen := map[string]bool{}
+		return func(ctx context.Context) (string, error) { return membersUp(ctx, urls, c.Members, seen) }, nil
+	case "jetstream":
+		return func(ctx context.Context) (string, error) { return eachServer(ctx, urls, jetStreamReady) }, nil
+	case "nats":
+		return func(ctx context.Context) (string, error) { return eachServer(ctx, urls, natsReady) }, nil
+	}
+	return nil, fmt.Errorf("--kind %q: want quorumkv, jetstream or nats", c.Kind)
 }
 
 // eachServer runs check against every URL in turn.

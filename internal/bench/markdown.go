@@ -1,91 +1,41 @@
-package main
+package bench
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 )
 
-// reportMeta is what the report says about how it was made.
-type reportMeta struct {
+// ReportMeta is what the report says about how it was made.
+type ReportMeta struct {
 	Command string
 	Date    time.Time
-	Machine machine
-	// Extra lines for the setup section, from the script.
+	Machine Machine
+	// Setup is extra lines for the setup section, from the script.
 	Setup []string
 	// Notes is markdown appended as it is: the maintainers' reading of
 	// the figures (what a missed goal's gap is made of).
 	Notes string
 }
 
-// reportCommand renders --json results as the BENCHMARKS.md markdown.
-func reportCommand(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("kvbench report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "-", "file to write (- for stdout)")
-	command := fs.String("command", "make bench", "the command that produced the results, quoted in the report")
-	var setup multiFlag
-	fs.Var(&setup, "setup", "a line for the setup section (repeatable)")
-	notesPath := fs.String("notes", "", "markdown file appended to the report as it is (optional)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
-	}
-	if fs.NArg() == 0 {
-		return usageError{errors.New("no result files")}
-	}
-	var results []*result
-	for _, path := range fs.Args() {
-		res, err := readResult(path)
-		if err != nil {
-			return err
-		}
-		results = append(results, res)
-	}
-	meta := reportMeta{Command: *command, Date: time.Now(), Machine: thisMachine(), Setup: setup}
-	if *notesPath != "" {
-		notes, err := os.ReadFile(*notesPath)
-		if err != nil {
-			return err
-		}
-		meta.Notes = string(notes)
-	}
-	var b strings.Builder
-	renderMarkdown(&b, meta, results)
-	if *out == "-" {
-		_, err := io.WriteString(os.Stdout, b.String())
-		return err
-	}
-	return os.WriteFile(*out, []byte(b.String()), 0o644)
-}
-
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, "; ") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-func readResult(path string) (*result, error) {
+// ReadResult reads a result that WriteJSON wrote to the file at path.
+func ReadResult(path string) (*Result, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	res := &result{}
+	res := &Result{}
 	if err := json.Unmarshal(data, res); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return res, nil
 }
 
-// renderMarkdown writes the report: machine, setup, every figure, the
-// goals and the errors seen.
-func renderMarkdown(w io.Writer, meta reportMeta, results []*result) {
+// RenderMarkdown writes the report (BENCHMARKS.md): machine, setup, every
+// figure, the goals and the errors seen. Goals find their rows by label.
+func RenderMarkdown(w io.Writer, meta ReportMeta, results []*Result) {
 	rs := rows{}
 	for _, res := range results {
 		if res.Label != "" {
@@ -117,7 +67,7 @@ const interferenceShare = 0.05
 // renderInterference lists the rows during which other processes used, or
 // the hypervisor stole, more than interferenceShare of the machine's CPU
 // time: their figures understate what the systems can do.
-func renderInterference(w io.Writer, cpus int, results []*result) {
+func renderInterference(w io.Writer, cpus int, results []*Result) {
 	fmt.Fprintf(w, "## Interference\n\n")
 	var lines []string
 	for _, res := range results {
@@ -144,7 +94,7 @@ func renderInterference(w io.Writer, cpus int, results []*result) {
 	fmt.Fprintln(w)
 }
 
-func renderMachine(w io.Writer, meta reportMeta) {
+func renderMachine(w io.Writer, meta ReportMeta) {
 	m := meta.Machine
 	fmt.Fprintf(w, "## Machine\n\n| | |\n|---|---|\n")
 	fmt.Fprintf(w, "| CPU | %s |\n| logical CPUs (nproc) | %d |\n| memory | %s |\n", orUnknown(m.CPUModel), m.CPUs, memText(m.MemBytes))
@@ -161,7 +111,7 @@ func orUnknown(s string) string {
 
 // renderSetup lists the script's setup lines and every distinct note the
 // runs reported about what they set up.
-func renderSetup(w io.Writer, meta reportMeta, results []*result) {
+func renderSetup(w io.Writer, meta ReportMeta, results []*Result) {
 	fmt.Fprintf(w, "## Setup\n\n")
 	for _, s := range meta.Setup {
 		fmt.Fprintf(w, "- %s\n", s)
@@ -186,7 +136,7 @@ func renderSetup(w io.Writer, meta reportMeta, results []*result) {
 }
 
 // renderResults is the table of every figure, one row per run.
-func renderResults(w io.Writer, results []*result) {
+func renderResults(w io.Writer, results []*Result) {
 	fmt.Fprintf(w, "## Results\n\n")
 	fmt.Fprintf(w, "CPU/op is the CPU time per operation of the load generator (kvbench) and of the three server processes together, "+
 		"from getrusage and /proc/<pid>/stat (10 ms ticks) over the row.\n\n")
@@ -219,7 +169,7 @@ func cpuText(us float64) string {
 	return fmtMicros(us)
 }
 
-func systemName(res *result) string {
+func systemName(res *Result) string {
 	switch res.Target {
 	case "quorumkv":
 		return "quorumkv"
@@ -241,7 +191,7 @@ func opName(op string) string {
 	return op
 }
 
-func quorumName(res *result, op string) string {
+func quorumName(res *Result, op string) string {
 	switch res.Target {
 	case "quorumkv":
 		if op == "read" {
@@ -307,7 +257,7 @@ func opsText(v float64) string {
 }
 
 // renderErrors lists the kinds of errors each row met, if any.
-func renderErrors(w io.Writer, results []*result) {
+func renderErrors(w io.Writer, results []*Result) {
 	var lines []string
 	for _, res := range results {
 		for _, p := range res.Phases {

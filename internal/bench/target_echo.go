@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -29,42 +29,25 @@ type echo struct {
 	timeout   time.Duration
 }
 
-func openEcho(ctx context.Context, cfg *config) (target, []string, error) {
-	respURL, reqServers := cfg.servers[0], cfg.servers
-	if len(cfg.servers) > 1 {
-		respURL = cfg.servers[1]
-		reqServers = append([]string{cfg.servers[0]}, cfg.servers[2:]...)
+func openEcho(ctx context.Context, cfg *Config) (target, []string, error) {
+	respURL, reqServers := cfg.Servers[0], cfg.Servers
+	if len(cfg.Servers) > 1 {
+		respURL = cfg.Servers[1]
+		reqServers = append([]string{cfg.Servers[0]}, cfg.Servers[2:]...)
 	}
-	e := &echo{subject: "kvbench.echo." + nuid.Next(), timeout: cfg.timeout}
-	var err error
-	if e.responder, err = nats.Connect(respURL, nats.Name("kvbench-echo-responder")); err != nil {
-		return nil, nil, fmt.Errorf("connect to %s: %w", respURL, err)
-	}
-	reply := make([]byte, cfg.valueSize)
-	for range echoResponders {
-		_, err := e.responder.QueueSubscribe(e.subject, "kvbench-echo", func(m *nats.Msg) {
-			_ = m.Respond(reply)
-		})
-		if err != nil {
-			e.Close()
-			return nil, nil, err
-		}
-	}
-	if err := e.responder.Flush(); err != nil {
+	e := &echo{subject: "kvbench.echo." + nuid.Next(), timeout: cfg.Timeout}
+	if err := e.startResponders(respURL, cfg.ValueSize); err != nil {
 		e.Close()
 		return nil, nil, err
 	}
-	conns := cfg.conns
-	if conns == len(cfg.servers) {
+	conns := cfg.Conns
+	if conns == len(cfg.Servers) {
 		conns = len(reqServers)
 	}
-	for _, url := range connURLs(reqServers, conns) {
-		nc, err := nats.Connect(url, nats.Name("kvbench"), nats.MaxReconnects(-1))
-		if err != nil {
-			e.Close()
-			return nil, nil, fmt.Errorf("connect to %s: %w", url, err)
-		}
-		e.conns = append(e.conns, nc)
+	var err error
+	if e.conns, err = dialAll(connURLs(reqServers, conns)); err != nil {
+		e.Close()
+		return nil, nil, err
 	}
 	if err := e.awaitInterest(ctx); err != nil {
 		e.Close()
@@ -73,9 +56,28 @@ func openEcho(ctx context.Context, cfg *config) (target, []string, error) {
 	notes := []string{
 		fmt.Sprintf("echo: plain NATS request-reply; %d responders (queue group) on %s, %d requester connections over %s",
 			echoResponders, respURL, len(e.conns), strings.Join(reqServers, ",")),
-		fmt.Sprintf("request: the value (update) or the key (read); reply: %d bytes", cfg.valueSize),
+		fmt.Sprintf("request: the value (update) or the key (read); reply: %d bytes", cfg.ValueSize),
 	}
 	return e, notes, nil
+}
+
+// startResponders connects the responder to url and subscribes its queue
+// group, which answers every request with valueSize bytes.
+func (e *echo) startResponders(url string, valueSize int) error {
+	var err error
+	if e.responder, err = nats.Connect(url, nats.Name("kvbench-echo-responder")); err != nil {
+		return fmt.Errorf("connect to %s: %w", url, err)
+	}
+	reply := make([]byte, valueSize)
+	for range echoResponders {
+		_, err := e.responder.QueueSubscribe(e.subject, "kvbench-echo", func(m *nats.Msg) {
+			_ = m.Respond(reply)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return e.responder.Flush()
 }
 
 // awaitInterest waits until the responders' subscription has reached the

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"fmt"
@@ -108,8 +108,8 @@ func parseMachineStat(stat string) (busy, steal time.Duration, err error) {
 	return 0, 0, fmt.Errorf("/proc/stat: no cpu line")
 }
 
-// cpuUsage is the CPU a phase used, in seconds of CPU time.
-type cpuUsage struct {
+// CPUUsage is the CPU a phase used, in seconds of CPU time.
+type CPUUsage struct {
 	ClientSeconds float64 `json:"client_cpu_seconds"`
 	// ServerSeconds is 0 when no server pids were given or one vanished.
 	ServerSeconds float64 `json:"server_cpu_seconds,omitempty"`
@@ -121,8 +121,8 @@ type cpuUsage struct {
 	StealSeconds float64 `json:"steal_cpu_seconds,omitempty"`
 }
 
-func cpuBetween(a, b cpuSample) cpuUsage {
-	u := cpuUsage{ClientSeconds: (b.client - a.client).Seconds()}
+func cpuBetween(a, b cpuSample) CPUUsage {
+	u := CPUUsage{ClientSeconds: (b.client - a.client).Seconds()}
 	if a.serversOK && b.serversOK {
 		u.ServerSeconds = (b.servers - a.servers).Seconds()
 		if a.machineOK && b.machineOK {

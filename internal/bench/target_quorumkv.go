@@ -1,10 +1,10 @@
-package main
+package bench
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/quorumkv/quorumkv/client"
@@ -19,9 +19,9 @@ type quorumKV struct {
 	putOpts []client.Option
 }
 
-func openQuorumKV(ctx context.Context, cfg *config) (target, []string, error) {
+func openQuorumKV(ctx context.Context, cfg *Config, progress io.Writer) (target, []string, error) {
 	q := &quorumKV{}
-	for _, url := range connURLs(cfg.servers, cfg.conns) {
+	for _, url := range connURLs(cfg.Servers, cfg.Conns) {
 		c, err := client.Connect(url)
 		if err != nil {
 			q.Close()
@@ -29,28 +29,28 @@ func openQuorumKV(ctx context.Context, cfg *config) (target, []string, error) {
 		}
 		q.clients = append(q.clients, c)
 	}
-	common := []client.Option{client.WithNamespace(cfg.namespace), client.WithTimeout(cfg.timeout)}
-	if cfg.strict {
+	common := []client.Option{client.WithNamespace(cfg.Namespace), client.WithTimeout(cfg.Timeout)}
+	if cfg.Strict {
 		common = append(common, client.Strict())
 	}
-	q.getOpts = append(append([]client.Option{}, common...), client.WithR(cfg.r))
-	q.putOpts = append(append([]client.Option{}, common...), client.WithW(cfg.w))
+	q.getOpts = append(append([]client.Option{}, common...), client.WithR(cfg.R))
+	q.putOpts = append(append([]client.Option{}, common...), client.WithW(cfg.W))
 
-	nsNote, err := q.ensureNamespace(ctx, cfg)
+	nsNote, err := q.ensureNamespace(ctx, cfg, progress)
 	if err != nil {
 		q.Close()
 		return nil, nil, err
 	}
 	writes := "blind writes (no read before write)"
-	if cfg.readModifyWrite {
+	if cfg.ReadModifyWrite {
 		writes = "read-modify-write updates (get, then put with its context)"
 	}
 	notes := []string{
-		fmt.Sprintf("quorumkv through the Go SDK: %d connections over %d servers", len(q.clients), len(cfg.servers)),
+		fmt.Sprintf("quorumkv through the Go SDK: %d connections over %d servers", len(q.clients), len(cfg.Servers)),
 		nsNote,
 		fmt.Sprintf("per request: R=%s W=%s, %s quorum, timeout %v; %s",
-			quorumText(cfg.r), quorumText(cfg.w), map[bool]string{true: "strict", false: "sloppy"}[cfg.strict],
-			cfg.timeout, writes),
+			quorumText(cfg.R), quorumText(cfg.W), map[bool]string{true: "strict", false: "sloppy"}[cfg.Strict],
+			cfg.Timeout, writes),
 	}
 	return q, notes, nil
 }
@@ -63,46 +63,54 @@ func quorumText(n int) string {
 }
 
 // ensureNamespace creates cfg's namespace unless it exists, then waits
-// until every node it can reach knows it, and describes it.
-func (q *quorumKV) ensureNamespace(ctx context.Context, cfg *config) (string, error) {
-	if cfg.namespace == "default" {
+// until every node it can reach knows it, and describes it. It tells
+// progress (nil for none) whether it created the namespace.
+func (q *quorumKV) ensureNamespace(ctx context.Context, cfg *Config, progress io.Writer) (string, error) {
+	if cfg.Namespace == "default" {
 		return "namespace default (N=3 R=2 W=2, siblings)", nil
 	}
 	c := q.clients[0]
-	want := client.Namespace{Name: cfg.namespace, N: cfg.n, R: cfg.r, W: cfg.w, Mode: cfg.mode}
-	if want.R == 0 {
-		want.R = min(2, cfg.n)
-	}
-	if want.W == 0 {
-		want.W = min(2, cfg.n)
-	}
 	setup, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	ns, found, err := findNamespace(setup, c, cfg.namespace)
+	ns, found, err := findNamespace(setup, c, cfg.Namespace)
 	if err != nil {
 		return "", fmt.Errorf("list namespaces: %w", err)
 	}
 	verb := "using existing"
 	if !found {
+		want := wantNamespace(cfg)
 		if _, err := c.CreateNamespace(setup, want); err != nil {
-			return "", fmt.Errorf("create namespace %s: %w", cfg.namespace, err)
+			return "", fmt.Errorf("create namespace %s: %w", cfg.Namespace, err)
 		}
 		ns, verb = want, "created"
 	}
 	if err := q.awaitNamespace(setup); err != nil {
 		return "", err
 	}
-	if !cfg.quiet {
-		fmt.Fprintf(os.Stderr, "kvbench: %s namespace %s\n", verb, ns.Name)
+	if progress != nil {
+		fmt.Fprintf(progress, "kvbench: %s namespace %s\n", verb, ns.Name)
 	}
 	note := fmt.Sprintf("namespace %s: N=%d R=%d W=%d, mode %s", ns.Name, ns.N, ns.R, ns.W, ns.Mode)
 	switch {
 	case ns.Mode == client.ModeLWW:
 		note += " (blind writes replace the stored value instead of piling up siblings)"
-	case !cfg.readModifyWrite:
+	case !cfg.ReadModifyWrite:
 		note += " (WARNING: blind writes to one key pile up siblings in this mode)"
 	}
 	return note, nil
+}
+
+// wantNamespace is the namespace a run creates: cfg's N, R, W and mode,
+// with R and W 2 (at most N) where cfg leaves them to the namespace.
+func wantNamespace(cfg *Config) client.Namespace {
+	want := client.Namespace{Name: cfg.Namespace, N: cfg.N, R: cfg.R, W: cfg.W, Mode: cfg.Mode}
+	if want.R == 0 {
+		want.R = min(2, cfg.N)
+	}
+	if want.W == 0 {
+		want.W = min(2, cfg.N)
+	}
+	return want
 }
 
 func findNamespace(ctx context.Context, c *client.Client, name string) (client.Namespace, bool, error) {
