@@ -1,11 +1,12 @@
 // Package ring maps keys to partitions and partitions to replicas.
 //
-// A key belongs to one of Q partitions (Q a power of two, fixed for the life
-// of a cluster). Partitions are placed on a consistent-hash ring of weighted
-// virtual-node tokens, and each partition gets a preference list: every
-// member, once, ordered so that the first entries span as many failure zones
-// as possible. The first N entries are the partition's home replicas; the
-// rest are fallbacks (for hinted handoff) in the order to try them.
+// A key belongs to one of Q partitions (Q a power of two, at most
+// MaxPartitions, fixed for the life of a cluster). Partitions are placed on
+// a consistent-hash ring of weighted virtual-node tokens, and each partition
+// gets a preference list: every member, once, ordered so that the first
+// entries span as many failure zones as possible. The first N entries are
+// the partition's home replicas; the rest are fallbacks (for hinted handoff)
+// in the order to try them.
 //
 // The package is a pure function of its inputs: it does no I/O, reads no
 // clock, starts no goroutines and uses no randomness, so every node that

@@ -14,9 +14,9 @@ import (
 )
 
 // DB is one node's store: a single pebble database holding every local
-// partition's records plus node metadata. Its methods are safe for concurrent
-// use. Ordering between writes to one key is the caller's business (the
-// partition actor is the only writer of its keyspace).
+// partition's records and hints plus node metadata. Its methods are safe for
+// concurrent use. Ordering between writes to one key is the caller's
+// business (the partition actor is the only writer of its keyspace).
 type DB struct {
 	db         *pebble.DB
 	partitions int
@@ -26,18 +26,19 @@ type DB struct {
 	// inflight counts method calls inside pebble. Close sets closed, then
 	// waits for inflight to reach zero before closing pebble: pebble panics
 	// on any use after Close, and a leaked iterator makes its Close panic.
-	// An atomic counter rather than an RWMutex, so that a ScanPartition
-	// callback may call Get or Put without risking a recursive read lock.
+	// An atomic counter rather than an RWMutex, so that a scan callback
+	// (ScanPartition, ScanHints, ...) may call Get or Put without risking a
+	// recursive read lock.
 	inflight atomic.Int64
 	closed   atomic.Bool
 
 	// corruptions counts on-disk corruption pebble detected (Metrics).
 	corruptions atomic.Int64
 	// failed holds the first fatal error: a pebble Fatalf (see done) or a
-	// failed WAL write or sync (Pending.Wait). Once set, every call returns
-	// it: after a fatal commit error pebble's commit pipeline is broken and
-	// later writes would hang, and after a WAL failure memory holds writes
-	// the WAL lacks (doc.go, "Failure").
+	// failed WAL write or sync (Pending.Wait, SetMeta). Once set, every call
+	// returns it: after a fatal commit error pebble's commit pipeline is
+	// broken and later writes would hang, and after a WAL failure memory
+	// holds writes the WAL lacks (doc.go, "Failure").
 	failed atomic.Pointer[FatalError]
 
 	// drainMu guards nothing but the drained condition used by Close.
@@ -119,10 +120,11 @@ func pebbleOptions(opts Options, cache *pebble.Cache) *pebble.Options {
 }
 
 // onCorruption replaces pebble's default reaction to a bad block checksum,
-// which is Fatalf (process exit). Here the read that found it fails with an
-// error wrapping ErrCorrupt, and the node keeps serving its other data while
-// anti-entropy repairs the damaged range from peers. Called synchronously on
-// read paths, so it only logs and counts.
+// which is Logger.Fatalf: a process exit with pebble's logger, and with ours
+// a panic that would fail the whole store (see done). Here the read that
+// found it fails with an error wrapping ErrCorrupt, and the node keeps
+// serving its other data while anti-entropy repairs the damaged range from
+// peers. Called synchronously on read paths, so it only logs and counts.
 func (d *DB) onCorruption(info pebble.DataCorruptionInfo) {
 	d.corruptions.Add(1)
 	d.log.Error("storage: on-disk corruption", "path", info.Path, "details", info.Details)
@@ -132,8 +134,9 @@ func (d *DB) onCorruption(info pebble.DataCorruptionInfo) {
 func (d *DB) Partitions() int { return d.partitions }
 
 // Close waits for calls in progress, then closes pebble. Pending.Wait may
-// still be called afterwards. A ScanPartition callback must not call Close
-// (it would wait for itself). Calls after Close return ErrClosed.
+// still be called afterwards. A scan callback must not call Close (it would
+// wait for itself). Calls after Close return ErrClosed, or the store's fatal
+// error if it had failed.
 func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
 		d.closed.Store(true)

@@ -17,9 +17,13 @@ const (
 	// default, because a replica that acknowledges a write it can lose on a
 	// power cut breaks the W-quorum promise.
 	SyncAlways SyncMode = iota
-	// SyncNone: writes reach the OS page cache only. A process crash loses
-	// nothing, a machine crash loses the last few seconds. For benchmarks and
-	// for clusters that trust replication across failure domains instead.
+	// SyncNone: Pending.Wait returns at once and nothing is fsynced. Pebble's
+	// WAL writer keeps non-synced writes in memory until a 32 KiB block fills
+	// (or a synced write such as SetMeta comes by) and hands full blocks to
+	// the OS from a background goroutine, so a process crash loses the latest
+	// writes, and a machine crash also what the OS had not written back. For
+	// benchmarks and for clusters that trust replication across failure
+	// domains instead.
 	SyncNone
 )
 
@@ -54,8 +58,8 @@ const (
 	// DefaultCacheBytes is the block cache size. Pebble charges every live
 	// memtable (the active one and one kept for recycling) to this cache, so
 	// the cache must be well above 2 × MemTableBytes or reads get no cache at
-	// all: measured, 64 MiB cache + 64 MiB memtables served 33–40 k point
-	// reads/s, 256 MiB served 490–590 k/s (TECH-NOTES §4).
+	// all: measured on this project, 64 MiB cache + 64 MiB memtables served
+	// 33–40 k point reads/s, 256 MiB served 490–590 k/s.
 	DefaultCacheBytes = 256 << 20
 	// minCacheMemTableRatio is the smallest CacheBytes/MemTableBytes accepted:
 	// two memtables charged, at least one memtable's worth left for blocks.
@@ -79,10 +83,11 @@ type Options struct {
 	// memtables are charged to it (see DefaultCacheBytes).
 	CacheBytes int64
 	// MemTableBytes is the memtable size in bytes; 0 means
-	// DefaultMemTableBytes.
+	// DefaultMemTableBytes. Pebble needs it below 4 GiB.
 	MemTableBytes uint64
-	// Logger receives pebble's own log lines (Info at Debug level, errors at
-	// Error level). nil discards them; pebble never writes to stdout/stderr.
+	// Logger receives pebble's log lines (Infof at Debug level, Errorf and
+	// Fatalf at Error level) and the store's own reports of corruption and
+	// failure. nil discards them; pebble never writes to stdout/stderr.
 	Logger *slog.Logger
 	// FS is the filesystem; nil means the OS (vfs.Default). Tests pass
 	// vfs.NewMem(), vfs.NewCrashableMem() or an errorfs wrapper.
