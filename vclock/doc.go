@@ -15,6 +15,11 @@
 //   - The Context is a version vector (VV) covering every dot the replica has
 //     seen, whether still a sibling or already superseded. Dot (n, c) is
 //     covered when Context.Get(n) >= c.
+//   - A sibling may carry a WriteID naming the client write it came from
+//     (0: none). The coordinator of a put sets it; when a replica was slow
+//     and the coordinating step ran again at another replica, one client
+//     write has two dots, and the two siblings share the WriteID. They are
+//     copies ("twins"), not concurrent writes.
 //
 // A client reads the siblings together with the context, and sends the
 // context back with its next write. Because the new write names the dots it
@@ -27,6 +32,8 @@
 // Update (a client write at replica node with context ctx):
 //   - every sibling whose dot ctx covers is dropped: the client saw it and
 //     replaced it;
+//   - every sibling with the new write's non-zero WriteID is dropped: it is
+//     an earlier copy of this very write;
 //   - every other sibling is kept: Update never drops a sibling the client
 //     did not see, so a write is never lost to a concurrent one;
 //   - the new value gets dot (node, max(cur.Context[node], ctx[node]) + 1);
@@ -43,12 +50,40 @@
 // Record.Descends(o) tells whether Sync(r, o) would change r: if not, r is up
 // to date with respect to o.
 //
+// Live (what a read shows) leaves out tombstones and shows one sibling per
+// write: of twins, the one with the smallest dot.
+//
 // The context returned to a client must never cover a value it was not
 // shown, or its next write would silently supersede that value. A read
 // returns every sibling with the context, so that is safe. After a write,
 // return either the record's context together with all its siblings (as a
 // read would), or AckContext alone. The record's context alone is unsafe,
 // because it also covers concurrent siblings the writer never saw.
+//
+// # Write ids
+//
+// Sync ignores WriteID, so a record can hold twins: a merge of the replica
+// that applied a write's first attempt with the one that applied its retry.
+// They cost a little space, not a conflict: Live shows one, and the context
+// covers both, so the next write from a client that read the key replaces
+// both. Update never adds a twin, since it drops earlier copies of the write
+// it applies.
+//
+// Sync does not drop a twin because no merge rule on these records can, and
+// stay associative. Say write w has twins a1 (at A) and b1 (at B), and
+// replica C synced A's copy before B's existed; a client read C and
+// overwrote w there. If merging A with B kept only one twin, say a1, then
+// merging that with C drops a1 as overwritten and leaves nothing of w. But
+// merging B with C first keeps b1 (C cannot know that b1 is w too: it holds
+// no sibling of w any more), and merging A in afterwards keeps b1 as well.
+// Keeping both twins, both orders end with b1 beside C's value: a false
+// conflict, as if the twins were two writes, and the same in every order.
+//
+// Twins of one write carry the same value, so which one Live shows does not
+// matter to the client; taking the smallest dot makes every replica show
+// the same one. A client that saw only one twin, as in the example, can
+// still leave the other behind as a sibling of its next write: the same
+// result as without write ids, never a lost write.
 //
 // # Last-write-wins
 //
@@ -57,7 +92,9 @@
 // alone decide, not causality: a write whose timestamp is below a value it
 // saw loses to that value. That makes the winner the same in every merge
 // order. The context is kept exactly as in the sibling rules. Read repair
-// in these namespaces uses Record.DescendsLWW.
+// in these namespaces uses Record.DescendsLWW. A record holds at most one
+// sibling here, so never twins: of two copies of one write, the greater
+// wins like any other write.
 //
 // # Invariants
 //
@@ -65,9 +102,12 @@
 // counter. A Record's siblings are sorted by dot (node, then counter) with no
 // duplicate dot, and its context covers every sibling's dot. Every function
 // here keeps these, given inputs that have them. VV.Validate and
-// Record.Validate check them on data from outside. Entry.Time is the wall
-// time of the entry's last advance. Merge takes its maximum, and it plays no
-// part in causality: VV.Equal, Descends and Record.Equal ignore it.
+// Record.Validate check them on data from outside. Two siblings may share a
+// non-zero WriteID (twins, see above), but Live shows at most one sibling
+// per non-zero WriteID, and Update's result holds exactly one sibling with
+// the new write's WriteID. Entry.Time is the wall time of the entry's last
+// advance. Merge takes its maximum, and it plays no part in causality:
+// VV.Equal, Descends and Record.Equal ignore it.
 //
 // # Pruning
 //

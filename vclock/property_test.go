@@ -31,6 +31,7 @@ func TestSyncProperties(t *testing.T) {
 			if err := ab.Validate(); err != nil {
 				t.Fatalf("seed %d: %v", seed, err)
 			}
+			checkLive(t, ab)
 			if got, def := a.Descends(b), Sync(a, b).Equal(a); got != def {
 				t.Fatalf("seed %d: Descends %v, Sync(a,b).Equal(a) %v:\n%s\n%s", seed, got, def, show(a), show(b))
 			}
@@ -42,13 +43,15 @@ func TestSyncProperties(t *testing.T) {
 }
 
 // An Update result descends the record it was applied to, whatever the
-// context; and it keeps every sibling the context does not cover.
+// context; it keeps every sibling the context does not cover except earlier
+// copies of the same write, and holds exactly one sibling of that write.
 func TestUpdateProperties(t *testing.T) {
 	for seed := range uint64(seeds) {
 		s := reachable(t, seed, 120)
 		for range 40 {
 			cur, ctx := s.anyRecord(), s.anyRecord().Context
-			r := Update(cur, ctx, Sibling{Value: []byte("new")}, s.nodes[s.rng.IntN(len(s.nodes))], s.now+1)
+			w := Sibling{Value: []byte("new"), WriteID: s.anyWriteID(cur)}
+			r := Update(cur, ctx, w, s.nodes[s.rng.IntN(len(s.nodes))], s.now+1)
 			if !r.Descends(cur) {
 				t.Fatalf("seed %d: Update result does not descend cur:\n%s\n%s", seed, show(cur), show(r))
 			}
@@ -59,21 +62,50 @@ func TestUpdateProperties(t *testing.T) {
 				t.Fatalf("seed %d: %v", seed, err)
 			}
 			for _, c := range cur.Siblings {
-				if !ctx.Covers(c.Dot) && !hasDot(r, c.Dot) {
+				replaced := ctx.Covers(c.Dot) || sameWrite(c, w)
+				if !replaced && !hasDot(r, c.Dot) {
 					t.Fatalf("seed %d: Update dropped unseen sibling %v", seed, c.Dot)
 				}
-				if ctx.Covers(c.Dot) && hasDot(r, c.Dot) {
-					t.Fatalf("seed %d: Update kept superseded sibling %v", seed, c.Dot)
+				if replaced && hasDot(r, c.Dot) {
+					t.Fatalf("seed %d: Update kept superseded sibling %v of %s", seed, c.Dot, show(cur))
 				}
 			}
+			if w.WriteID != 0 {
+				n := 0
+				for _, c := range r.Siblings {
+					if sameWrite(c, w) {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Fatalf("seed %d: %d siblings with WriteID %d: %s", seed, n, w.WriteID, show(r))
+				}
+			}
+			checkLive(t, r)
 		}
 	}
 }
 
+// anyWriteID picks a WriteID for a test write on cur: none, an unused one,
+// or (a retry) one that a sibling of cur already carries.
+func (s *sim) anyWriteID(cur Record) uint64 {
+	switch s.rng.IntN(3) {
+	case 0:
+		return 0
+	case 1:
+		if n := len(cur.Siblings); n > 0 {
+			return cur.Siblings[s.rng.IntN(n)].WriteID
+		}
+	}
+	return s.lastID + 1
+}
+
 // No acknowledged write is lost. The oracle: a dot may leave every replica
 // only once some client wrote with a context covering it (that client saw it
-// and replaced it). After all replicas converge, the siblings are exactly the
-// writes no client superseded — with pruning, at least those.
+// and replaced it), or once a retry of its write replaced it with a newer
+// copy. After all replicas converge, the siblings are exactly the writes no
+// client superseded and no retry replaced — with pruning, at least those.
+// Twins that survive both are kept, and a read shows one of them.
 func TestNoWriteLost(t *testing.T) {
 	for _, prune := range []int{0, 1, 2} {
 		for seed := range uint64(seeds) {
@@ -84,16 +116,17 @@ func TestNoWriteLost(t *testing.T) {
 				s.checkNoLoss(seed)
 			}
 			final := s.converge()
+			checkLive(t, final)
 			var want []Dot
 			for _, d := range s.order {
-				if !s.superseded.Covers(d) {
+				if s.kept(d) {
 					want = append(want, d)
 				}
 			}
 			slices.SortFunc(want, Dot.Compare)
 			got := dots(final)
 			if prune == 0 && !slices.Equal(got, want) {
-				t.Fatalf("seed %d: converged to %v, want exactly the unsuperseded writes %v", seed, got, want)
+				t.Fatalf("seed %d: converged to %v, want exactly the kept writes %v", seed, got, want)
 			}
 			for _, d := range want {
 				if !slices.Contains(got, d) {
@@ -109,9 +142,13 @@ func TestNoWriteLost(t *testing.T) {
 	}
 }
 
+// kept reports whether the oracle says write d must still be held: no client
+// superseded it and no retry of its write replaced it.
+func (s *sim) kept(d Dot) bool { return !s.superseded.Covers(d) && !s.replaced[d] }
+
 // checkNoLoss checks the invariants after every step: records are valid,
-// every unsuperseded write is still held somewhere, and (without pruning) a
-// replica whose context covers an unsuperseded write holds it.
+// every kept write is still held somewhere, and (without pruning) a replica
+// whose context covers a kept write holds it.
 func (s *sim) checkNoLoss(seed uint64) {
 	s.t.Helper()
 	for i, r := range s.reps {
@@ -120,7 +157,7 @@ func (s *sim) checkNoLoss(seed uint64) {
 		}
 	}
 	for _, d := range s.order {
-		if s.superseded.Covers(d) {
+		if !s.kept(d) {
 			continue
 		}
 		held := false
@@ -128,11 +165,11 @@ func (s *sim) checkNoLoss(seed uint64) {
 			if hasDot(r, d) {
 				held = true
 			} else if s.pruneMax == 0 && r.Context.Covers(d) {
-				s.t.Fatalf("seed %d: %s covers unsuperseded %v without holding it", seed, show(r), d)
+				s.t.Fatalf("seed %d: %s covers kept write %v without holding it", seed, show(r), d)
 			}
 		}
 		if !held {
-			s.t.Fatalf("seed %d: unsuperseded write %v is on no replica", seed, d)
+			s.t.Fatalf("seed %d: kept write %v is on no replica", seed, d)
 		}
 	}
 }

@@ -15,6 +15,10 @@ type Sibling struct {
 	ContentType string
 	Tombstone   bool  // a delete marker
 	Timestamp   int64 // writer's hybrid wall time in unix nanos, for last-write-wins
+	// WriteID names the client write that made the sibling (0: none). Two
+	// siblings with one non-zero WriteID are copies of one write whose
+	// coordinating step ran twice; see doc.go, "Write ids".
+	WriteID uint64
 }
 
 // Record is a key's full versioned state on a replica. The zero Record is a
@@ -37,8 +41,9 @@ func nextDot(cur, ctx VV, node string) Dot {
 
 // Update applies a client write at replica node. ctx is the causal context
 // the client sent (empty for a blind write): every sibling of cur that ctx
-// covers is superseded and dropped, and nothing else is, so a write never
-// removes a value its client did not see. s gets dot
+// covers is superseded and dropped, and so is every earlier copy of this
+// same write (same non-zero WriteID: a retried coordinating step). Nothing
+// else is, so a write never removes a value its client did not see. s gets dot
 // (node, max(cur.Context.Get(node), ctx.Get(node))+1); s.Dot is ignored on
 // input. The result's Context is Merge(cur.Context, ctx) advanced to the new
 // dot, with that entry's Time set to now (or kept, if already later).
@@ -46,7 +51,7 @@ func Update(cur Record, ctx VV, s Sibling, node string, now int64) Record {
 	s.Dot = nextDot(cur.Context, ctx, node)
 	sibs := make([]Sibling, 0, len(cur.Siblings)+1)
 	for _, c := range cur.Siblings {
-		if !ctx.Covers(c.Dot) {
+		if !ctx.Covers(c.Dot) && !sameWrite(c, s) {
 			sibs = append(sibs, c)
 		}
 	}
@@ -55,11 +60,19 @@ func Update(cur Record, ctx VV, s Sibling, node string, now int64) Record {
 	return Record{Siblings: sibs, Context: advance(merge(cur.Context, ctx, 1), s.Dot, now)}
 }
 
+// sameWrite reports whether x and y are copies of one client write. Dropping
+// one for the other loses nothing: it is the same value, written once.
+func sameWrite(x, y Sibling) bool { return x.WriteID != 0 && x.WriteID == y.WriteID }
+
 // Sync merges two replicas' states of the same key. A sibling of a survives
 // unless b's context covers its dot and b lacks it (then b has seen it and
 // something superseded it); likewise for b. The survivors are unioned by dot
 // and Context = Merge. Sync is commutative, associative and idempotent on
 // canonical records, so replicas converge whatever order they exchange in.
+//
+// Sync ignores WriteID: two copies of one write that meet here are both
+// kept, and Live shows one of them. Dropping one here would make the result
+// depend on merge order (doc.go, "Write ids").
 func Sync(a, b Record) Record {
 	as, bs := a.Siblings, b.Siblings
 	out := make([]Sibling, 0, len(as)+len(bs))
@@ -111,6 +124,7 @@ func compareContent(x, y Sibling) int {
 	return cmp.Or(
 		cmpBool(x.Tombstone, y.Tombstone),
 		cmp.Compare(x.Timestamp, y.Timestamp),
+		cmp.Compare(x.WriteID, y.WriteID),
 		strings.Compare(x.ContentType, y.ContentType),
 		bytes.Compare(x.Value, y.Value),
 	)
@@ -126,24 +140,41 @@ func cmpBool(x, y bool) int {
 	return -1
 }
 
-// Live returns the siblings that are not tombstones, in dot order, in a new
-// slice (the Value bytes are still shared with r). Empty means the key reads
-// as not found.
+// Live returns the siblings a read shows, in dot order, in a new slice (the
+// Value bytes are still shared with r): no tombstones, and one sibling per
+// write, the first (smallest dot) of those sharing a non-zero WriteID.
+// Empty means the key reads as not found.
 func (r Record) Live() []Sibling {
 	var out []Sibling
-	for _, s := range r.Siblings {
-		if !s.Tombstone {
+	for i, s := range r.Siblings {
+		if r.shows(i) {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// IsDeleted reports whether the key reads as absent: it has no siblings, or
-// every sibling is a tombstone.
+// IsDeleted reports whether the key reads as absent: Live would be empty.
 func (r Record) IsDeleted() bool {
-	for _, s := range r.Siblings {
-		if !s.Tombstone {
+	for i := range r.Siblings {
+		if r.shows(i) {
+			return false
+		}
+	}
+	return true
+}
+
+// shows reports whether a read shows sibling i: it is not a tombstone and no
+// earlier sibling is a copy of the same write. Copies of one write are one
+// value to the client, and picking the smallest dot picks the same copy on
+// every replica. Records hold few siblings, so a scan beats building a set.
+func (r Record) shows(i int) bool {
+	s := r.Siblings[i]
+	if s.Tombstone {
+		return false
+	}
+	for _, p := range r.Siblings[:i] {
+		if sameWrite(p, s) {
 			return false
 		}
 	}

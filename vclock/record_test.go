@@ -388,3 +388,111 @@ func TestAckContext(t *testing.T) {
 		t.Fatalf("siblings %s", got)
 	}
 }
+
+// retried returns the records of two replicas that both applied one client
+// write (WriteID 42) on top of base: the coordinator's step at A timed out
+// and ran again at B.
+func retried(base Record) (a, b Record) {
+	w := Sibling{Value: []byte("v"), ContentType: "text/plain", Timestamp: 9, WriteID: 42}
+	return Update(base, base.Context, w, "A", 2), Update(base, base.Context, w, "B", 3)
+}
+
+// The retry scenario: one client write, two dots. A read after the replicas
+// merge, in either order, shows the write once, and the context it returns
+// lets the next write replace both copies.
+func TestRetriedWriteReadsAsOneSibling(t *testing.T) {
+	base := Update(Record{}, nil, Sibling{Value: []byte("old")}, "C", 1)
+	a, b := retried(base)
+	ab, ba := Sync(a, b), Sync(b, a)
+	if !identical(ab, ba) {
+		t.Fatalf("merge order matters: %s vs %s", show(ab), show(ba))
+	}
+	if got := sibsString(ab); got != "A:1=v,B:1=v" {
+		t.Fatalf("siblings %s", got)
+	}
+	live := ab.Live()
+	if len(live) != 1 || live[0].Dot != (Dot{"A", 1}) || live[0].WriteID != 42 {
+		t.Fatalf("Live = %v, want the one copy A:1", dots(Record{Siblings: live}))
+	}
+	next := Update(ab, ab.Context, Sibling{Value: []byte("next")}, "C", 4)
+	if got := sibsString(next); got != "C:2=next" {
+		t.Fatalf("next write left %s", got)
+	}
+}
+
+// The case that keeps Sync from dropping a twin (doc.go, "Write ids"): C
+// overwrote A's copy before B's existed. Every merge order must agree, and
+// B's copy stays beside C's value as it would without write ids.
+func TestTwinsMergeTheSameInEveryOrder(t *testing.T) {
+	a, b := retried(Record{})
+	c := Update(a, a.Context, Sibling{Value: []byte("x")}, "C", 4)
+	want := Sync(Sync(a, b), c)
+	if got := sibsString(want); got != "B:1=v,C:1=x" {
+		t.Fatalf("siblings %s", got)
+	}
+	for _, got := range []Record{
+		Sync(a, Sync(b, c)), Sync(Sync(a, c), b), Sync(b, Sync(c, a)), Sync(Sync(c, b), a),
+	} {
+		if !identical(got, want) {
+			t.Fatalf("merge order matters: %s vs %s", show(got), show(want))
+		}
+	}
+}
+
+// A retry that reaches a replica already holding the write's first copy,
+// directly or through a merge, replaces it instead of adding a twin.
+func TestUpdateReplacesEarlierCopyOfItsWrite(t *testing.T) {
+	w := Sibling{Value: []byte("v"), WriteID: 7}
+	other := Update(Record{}, nil, Sibling{Value: []byte("o"), WriteID: 8}, "B", 1)
+	first := Update(other, nil, w, "A", 2) // A:1, beside B:1
+	for _, tc := range []struct{ node, want string }{
+		{"A", "A:2=v,B:1=o"}, // the retry runs at A again
+		{"C", "B:1=o,C:1=v"}, // C got A's copy by a merge
+	} {
+		r := Update(Sync(Record{}, first), nil, w, tc.node, 3)
+		if got := sibsString(r); got != tc.want {
+			t.Fatalf("retry at %s: siblings %s, want %s", tc.node, got, tc.want)
+		}
+		if !r.Context.Covers(Dot{"A", 1}) {
+			t.Fatalf("retry at %s: context %v forgot the replaced copy", tc.node, r.Context)
+		}
+	}
+	// A twin from elsewhere is replaced too, and AckContext may cover it:
+	// it is the client's own write.
+	_, atB := retried(Record{})
+	r := Update(atB, nil, Sibling{Value: []byte("v"), WriteID: 42}, "A", 4)
+	if got := sibsString(r); got != "A:1=v" || !AckContext(r, "A").Equal(r.Context) {
+		t.Fatalf("siblings %s, ack %v", got, AckContext(r, "A"))
+	}
+}
+
+// Live and IsDeleted show one sibling per non-zero WriteID, the one with the
+// smallest dot; siblings without a WriteID are all distinct writes.
+func TestLiveShowsOneCopyPerWrite(t *testing.T) {
+	s := func(node string, id uint64, del bool) Sibling {
+		return Sibling{Dot: Dot{node, 1}, Value: []byte(node), WriteID: id, Tombstone: del}
+	}
+	ctx := vv("A", 1, "B", 1, "C", 1, "D", 1)
+	for _, tc := range []struct {
+		name string
+		sibs []Sibling
+		live string
+	}{
+		{"no ids", []Sibling{s("A", 0, false), s("B", 0, false)}, "A,B"},
+		{"twins", []Sibling{s("A", 5, false), s("B", 5, false), s("C", 6, false)}, "A,C"},
+		{"three copies", []Sibling{s("A", 5, false), s("B", 5, false), s("C", 5, false)}, "A"},
+		{"deleted twins", []Sibling{s("A", 5, true), s("B", 5, true), s("C", 0, false)}, "C"},
+		{"only deleted twins", []Sibling{s("A", 5, true), s("B", 5, true)}, "-"},
+		// Copies of one write never differ; if they did, the first decides.
+		{"tombstone first", []Sibling{s("A", 5, true), s("B", 5, false)}, "-"},
+	} {
+		r := Record{Siblings: tc.sibs, Context: ctx}
+		if err := r.Validate(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := liveString(r); got != tc.live {
+			t.Errorf("%s: Live = %s, want %s", tc.name, got, tc.live)
+		}
+		checkLive(t, r)
+	}
+}
