@@ -38,6 +38,10 @@ func (n *Node) subscribe() error {
 		{messages.NodeAPISubject(n.id, "put"), "", n.handlePut},
 		{messages.NodeAPISubject(n.id, "delete"), "", n.handleDelete},
 		{messages.NodeAPISubject(n.id, "status"), "", n.handleStatus},
+		{messages.AdminNodeSubject(n.id, messages.AdminHints), "", n.handleHints},
+		{messages.AdminNodeSubject(n.id, messages.AdminHintsDrain), "", n.handleHintsDrain},
+		{messages.AdminNodeSubject(n.id, messages.AdminRepairState), "", n.handleRepairStatus},
+		{messages.AdminNodeSubject(n.id, messages.AdminRepairNow), "", n.handleRepairNow},
 	}
 	for _, h := range handlers {
 		s, err := n.nc.QueueSubscribe(h.subject, h.queue, h.h)

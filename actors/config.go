@@ -82,6 +82,45 @@ type Config struct {
 	// GossipFanout is how many random peers get each round. Default 3.
 	GossipFanout int
 
+	// Healing: hinted handoff, anti-entropy and tombstone reaping.
+
+	// HintInterval is how often the handoff actor looks for hints to
+	// deliver, drop or summarise. Default 1s: a returning node gets its
+	// hints within about a second of being seen up.
+	HintInterval time.Duration
+	// HintRate bounds hint delivery, in bytes per second per node, so a
+	// backlog never starves client traffic. Default 4 MiB/s.
+	HintRate int
+	// HintMaxCount, HintMaxBytes and HintMaxAge bound the hints kept for
+	// one target node; past a bound the oldest are dropped (anti-entropy
+	// repairs what they held). Defaults 1,000,000 hints, 1 GiB, 3h: as
+	// Cassandra's hint window, a node down longer than that is refilled
+	// by anti-entropy rather than by an ever-growing backlog.
+	HintMaxCount int
+	HintMaxBytes int64
+	HintMaxAge   time.Duration
+	// AEInterval is the pause between anti-entropy rounds, in which this
+	// node compares every tree it holds as a home replica with each other
+	// up home replica. Default 10s: a round in sync costs two small calls
+	// per tree and peer, and a wiped replica is refilled within a round.
+	AEInterval time.Duration
+	// AERate bounds the record bytes an exchange moves per second, so a
+	// refill never floods the cluster. Default 8 MiB/s.
+	AERate int
+	// TreeRebuildInterval is how old a partition's Merkle trees may get
+	// before they are rebuilt from storage (which also finds records that
+	// rotted on disk). Default 1h.
+	TreeRebuildInterval time.Duration
+	// TreeRebuildRate bounds rebuilds, in records hashed per second.
+	// Default 100,000: a few percent of one core.
+	TreeRebuildRate int
+	// TombstoneGrace is how long a tombstone is kept after every home
+	// replica holds it, before it is reaped. It must exceed HintMaxAge plus
+	// the longest request timeout: a hint or a read repair carrying the
+	// deleted value could otherwise arrive after the reap and bring it
+	// back. Default 4h.
+	TombstoneGrace time.Duration
+
 	// Logger receives the node's logs and those of NATS, protoactor and
 	// Pebble. Default: discard.
 	Logger *slog.Logger
@@ -117,6 +156,13 @@ func (c *Config) Validate() error {
 				errs = append(errs, fmt.Errorf("cluster-listen %q: %w", c.ClusterListen, err))
 			}
 		}
+	}
+	if c.TombstoneGrace < c.HintMaxAge+maxRequestTimeout {
+		errs = append(errs, fmt.Errorf("tombstone-grace %v: must be at least hint-max-age (%v) plus %v, or a late hint could resurrect a reaped key",
+			c.TombstoneGrace, c.HintMaxAge, maxRequestTimeout))
+	}
+	if c.HintRate < 1 || c.AERate < 1 || c.TreeRebuildRate < 1 || c.HintMaxCount < 1 || c.HintMaxBytes < 1 {
+		errs = append(errs, errors.New("hint and anti-entropy rates and bounds must be positive"))
 	}
 	if len(c.Join) > 0 && c.ClusterListen == "" && c.NATSURL == "" {
 		errs = append(errs, errors.New("join needs cluster-listen (the embedded server routes to its peers)"))
@@ -156,6 +202,18 @@ func (c *Config) fillDefaults() {
 	if c.GossipFanout == 0 {
 		c.GossipFanout = 3
 	}
+	setDefaultDuration(&c.HintInterval, time.Second)
+	setDefaultDuration(&c.HintMaxAge, 3*time.Hour)
+	setDefaultDuration(&c.AEInterval, 10*time.Second)
+	setDefaultDuration(&c.TreeRebuildInterval, time.Hour)
+	setDefaultDuration(&c.TombstoneGrace, 4*time.Hour)
+	setDefaultInt(&c.HintRate, 4<<20)
+	setDefaultInt(&c.AERate, 8<<20)
+	setDefaultInt(&c.TreeRebuildRate, 100_000)
+	setDefaultInt(&c.HintMaxCount, 1_000_000)
+	if c.HintMaxBytes == 0 {
+		c.HintMaxBytes = 1 << 30
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -174,5 +232,11 @@ func setDefault(s *string, v string) {
 func setDefaultDuration(d *time.Duration, v time.Duration) {
 	if *d == 0 {
 		*d = v
+	}
+}
+
+func setDefaultInt(v *int, d int) {
+	if *v == 0 {
+		*v = d
 	}
 }

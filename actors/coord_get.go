@@ -25,6 +25,9 @@ type getCoordinator struct {
 	wbNeed   int
 	repaired map[string]bool
 	finished bool
+	// hinted holds the homes that other nodes hold undelivered hints for,
+	// in this key's partition: their "not found" does not count toward R.
+	hinted map[string]bool
 }
 
 func (g *getCoordinator) Receive(c actor.Context) {
@@ -41,13 +44,21 @@ func (g *getCoordinator) Receive(c actor.Context) {
 func (g *getCoordinator) onStarted(c actor.Context) {
 	g.start(c)
 	g.replies = make(map[string]vclock.Record, g.plan.n)
-	active, spare := g.node.targets(g.part, g.plan)
+	active, spare, homes := g.node.targets(g.part, g.plan)
+	g.homes = homes
 	// Ask only R replicas, this node first when it is one: a read costs R
 	// replica calls, not N, and R=1 on a replica needs no network at all.
-	// The other replicas are the first spares if one of them fails.
+	// The other replicas are the first spares if one of them fails, after
+	// the holders of hints for a home that is asked (sloppy quorum only:
+	// a strict read counts homes alone).
 	active = preferSelf(active, g.node.id)
-	g.spare = slices.Concat(active[min(g.plan.r, len(active)):], spare)
-	for _, id := range active[:min(g.plan.r, len(active))] {
+	var holders []string
+	if !g.plan.strict {
+		g.hinted, holders = g.node.hintHolders(g.part, active)
+	}
+	asked := active[:min(g.plan.r, len(active))]
+	g.spare = dedupe(slices.Concat(asked, holders, active[len(asked):], spare))[len(asked):]
+	for _, id := range asked {
 		g.askRead(id)
 	}
 	g.fill()
@@ -60,6 +71,19 @@ func (g *getCoordinator) maybeFinish(c actor.Context) {
 	if g.answered && g.inflight == 0 && g.wbFlight == 0 {
 		g.finish(c)
 	}
+}
+
+// dedupe keeps the first occurrence of each id.
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (g *getCoordinator) askRead(node string) {
@@ -88,9 +112,15 @@ func (g *getCoordinator) onReply(c actor.Context, m *replicaReply) {
 		g.node.log.Debug("replica read failed", "replica", m.node, "err", m.res.err)
 		g.fill()
 	} else {
-		g.ok++
 		g.replies[m.node] = m.res.record
 		g.merged = syncRecords(g.plan.mode, g.merged, m.res.record)
+		if !m.res.found && g.hinted[m.node] {
+			// The write may sit in a hint not yet delivered to this
+			// home: ask a holder instead of trusting the absence.
+			g.fill()
+		} else {
+			g.ok++
+		}
 	}
 	if !g.answered && g.ok >= g.plan.r {
 		g.onQuorum(c)
@@ -170,7 +200,8 @@ func (g *getCoordinator) finish(c actor.Context) {
 	g.finished = true
 	if g.ok > 0 {
 		for id, rec := range g.replies {
-			if !g.repaired[id] && !descends(g.plan.mode, rec, g.merged) {
+			// Fallbacks are not repaired: they keep only hints.
+			if !g.repaired[id] && g.isHome(id) && !descends(g.plan.mode, rec, g.merged) {
 				g.node.metrics.readRepairs.Inc()
 				g.fireAndForget(id, g.merged)
 			}

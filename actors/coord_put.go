@@ -21,7 +21,9 @@ type putCoordinator struct {
 	context   vclock.VV
 	rest      []string // targets after the coordinating replica
 	record    vclock.Record
-	coordNode string // the replica that issued the write's dot
+	coordNode string // the actor id under which the coordinating replica issued the write's dot
+	// hints tracks which home each fallback stands in for.
+	hints standIns
 }
 
 func (p *putCoordinator) Receive(c actor.Context) {
@@ -37,8 +39,16 @@ func (p *putCoordinator) Receive(c actor.Context) {
 
 func (p *putCoordinator) onStarted(c actor.Context) {
 	p.start(c)
-	active, spare := p.node.targets(p.part, p.plan)
-	p.rest, p.spare = preferSelf(active, p.node.id), spare
+	active, spare, homes := p.node.targets(p.part, p.plan)
+	p.rest, p.spare, p.homes = preferSelf(active, p.node.id), spare, homes
+	// Fallbacks among the starting targets stand in for the homes left
+	// out, in preference order; a fallback taken later stands in for the
+	// replica whose failure it replaces.
+	for _, id := range active {
+		if p.isHome(id) {
+			p.hints.cover(id)
+		}
+	}
 	p.coordinateNext(c)
 }
 
@@ -73,7 +83,8 @@ func (p *putCoordinator) coordinateNext(c actor.Context) {
 		return
 	}
 	p.inflight++
-	p.send(id, phaseCoordinate, &replicaCall{op: messages.ReplicaOp_REPLICA_OP_PUT, write: p.write, context: p.context})
+	p.send(id, phaseCoordinate, &replicaCall{op: messages.ReplicaOp_REPLICA_OP_PUT, write: p.write, context: p.context,
+		hintFor: p.hints.assign(id, p.isHome(id), p.homes)})
 }
 
 func (p *putCoordinator) onReply(c actor.Context, m *replicaReply) {
@@ -84,6 +95,7 @@ func (p *putCoordinator) onReply(c actor.Context, m *replicaReply) {
 	}
 	if m.res.err != nil {
 		p.node.log.Debug("replica write failed", "replica", m.node, "err", m.res.err)
+		p.hints.release(m.node, p.isHome(m.node))
 		p.fill()
 	} else {
 		p.ok++
@@ -96,10 +108,11 @@ func (p *putCoordinator) onReply(c actor.Context, m *replicaReply) {
 func (p *putCoordinator) onCoordinated(c actor.Context, m *replicaReply) {
 	if m.res.err != nil {
 		p.node.log.Debug("coordinating replica failed", "replica", m.node, "err", m.res.err)
+		p.hints.release(m.node, p.isHome(m.node))
 		p.coordinateNext(c)
 		return
 	}
-	p.coordNode = m.node
+	p.coordNode = m.res.actor
 	p.ok = 1
 	p.record = m.res.record
 	for _, id := range p.rest {
@@ -112,7 +125,8 @@ func (p *putCoordinator) onCoordinated(c actor.Context, m *replicaReply) {
 
 func (p *putCoordinator) replicate(node string) {
 	p.inflight++
-	p.send(node, phaseReplicate, &replicaCall{op: messages.ReplicaOp_REPLICA_OP_MERGE, record: p.record})
+	p.send(node, phaseReplicate, &replicaCall{op: messages.ReplicaOp_REPLICA_OP_MERGE, record: p.record,
+		hintFor: p.hints.assign(node, p.isHome(node), p.homes)})
 }
 
 // fill keeps N replicas written while spares remain (sloppy quorum).

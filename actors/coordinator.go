@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -38,6 +39,7 @@ type scatter struct {
 	ns       string
 	part     int
 	plan     quorumPlan
+	homes    []string // the key's home replicas
 	spare    []string
 	inflight int
 	ok       int
@@ -61,6 +63,9 @@ func (s *scatter) send(node string, ph phase, call *replicaCall) {
 	call.done = func(res replicaResult) { root.Send(self, &replicaReply{node: node, phase: ph, res: res}) }
 	s.node.router.call(node, call)
 }
+
+// isHome reports whether node is one of the key's home replicas.
+func (s *scatter) isHome(node string) bool { return slices.Contains(s.homes, node) }
 
 // nextSpare takes the next fallback, if any is left.
 func (s *scatter) nextSpare() (string, bool) {

@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"crypto/rand"
+	"encoding/base32"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,6 +19,13 @@ const identityMetaKey = "identity"
 type identity struct {
 	ID          string `json:"id"`
 	Incarnation uint64 `json:"incarnation"`
+	// Actor is the id this node's replicas issue version-vector dots
+	// under: ID plus an epoch drawn when the data dir was created. A node
+	// that lost its disk and starts again under its old name gets a new
+	// epoch, so it never reissues a dot that peers already hold (reissued
+	// dots make new writes look already seen, and they are silently
+	// dropped). Data dirs from before epochs keep Actor == ID.
+	Actor string `json:"actor,omitempty"`
 }
 
 // loadIdentity reads the data dir's identity, creates it on first start,
@@ -35,11 +44,15 @@ func loadIdentity(db *storage.DB, name string) (identity, error) {
 		if name != "" && name != id.ID {
 			return id, fmt.Errorf("data dir belongs to node %q, not %q", id.ID, name)
 		}
+		if id.Actor == "" {
+			id.Actor = id.ID
+		}
 	} else {
 		id.ID = name
 		if id.ID == "" {
 			id.ID = defaultNodeName()
 		}
+		id.Actor = id.ID + "." + newEpoch()
 	}
 	id.Incarnation++
 	raw, _ = json.Marshal(id)
@@ -65,4 +78,11 @@ func defaultNodeName() string {
 		h = h[:64]
 	}
 	return h
+}
+
+// newEpoch returns 8 random base-32 characters: a data dir's epoch.
+func newEpoch() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported systems
+	return strings.ToLower(base32.StdEncoding.EncodeToString(b[:]))
 }

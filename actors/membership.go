@@ -161,6 +161,9 @@ func (m *membershipActor) onGossip(g *messages.Gossip) {
 		m.joined = true
 	}
 	m.node.ns.merge(g.Namespaces)
+	if g.From != m.node.id && ValidNodeName(g.From) && len(g.Members) > 0 {
+		m.node.setHints(g.From, g.Hints)
+	}
 	if g.WantReply && g.From != m.node.id && ValidNodeName(g.From) {
 		m.publish(messages.GossipSubject(g.From), false)
 	}
@@ -202,6 +205,9 @@ func (m *membershipActor) peerIDs() []string {
 
 func (m *membershipActor) publish(subject string, wantReply bool) {
 	g := &messages.Gossip{From: m.node.id, WantReply: wantReply, Namespaces: m.node.ns.list()}
+	if own := m.node.ownHints.Load(); own != nil {
+		g.Hints = *own
+	}
 	for _, mm := range m.table.Digest() {
 		g.Members = append(g.Members, memberToProto(mm))
 	}

@@ -1,10 +1,12 @@
 package actors
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/quorumkv/quorumkv/messages"
 )
@@ -19,6 +21,27 @@ type metrics struct {
 	readRepairs prometheus.Counter
 	membersUp   prometheus.Gauge
 	members     prometheus.Gauge
+
+	// Healing. The gauges are sums the partition actors keep current.
+	records          atomic.Int64 // records stored here, tombstones included
+	tombstones       atomic.Int64 // tombstone-only records
+	hints            atomic.Int64 // (key, target) pairs awaiting delivery
+	hintsDelivered   prometheus.Counter
+	hintsDropped     prometheus.Counter
+	aeExchanges      prometheus.Counter
+	aeKeysRepaired   prometheus.Counter
+	aeBytes          prometheus.Counter
+	tombstonesReaped prometheus.Counter
+	treeRebuilds     prometheus.Counter
+}
+
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+}
+
+func gaugeOf(name, help string, v *atomic.Int64) prometheus.GaugeFunc {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+		func() float64 { return float64(v.Load()) })
 }
 
 func newMetrics() *metrics {
@@ -44,7 +67,18 @@ func newMetrics() *metrics {
 			Name: "quorumkv_members", Help: "Members this node knows of, itself included.",
 		}),
 	}
+	m.hintsDelivered = counter("quorumkv_hints_delivered_total", "Hints delivered to their home node and deleted here.")
+	m.hintsDropped = counter("quorumkv_hints_dropped_total", "Hints dropped past a count, byte or age bound (anti-entropy repairs what they held).")
+	m.aeExchanges = counter("quorumkv_antientropy_exchanges_total", "Merkle tree exchanges this node ran with a peer replica.")
+	m.aeKeysRepaired = counter("quorumkv_antientropy_keys_repaired_total", "Keys an anti-entropy exchange found different and merged (on either side).")
+	m.aeBytes = counter("quorumkv_antientropy_bytes_total", "Payload bytes of the anti-entropy calls this node made to peers, requests and replies.")
+	m.tombstonesReaped = counter("quorumkv_tombstones_reaped_total", "Tombstones removed here after every home replica held them and the grace period passed.")
+	m.treeRebuilds = counter("quorumkv_merkle_rebuilds_total", "Merkle tree rebuilds of a partition from storage.")
 	m.registry.MustRegister(m.requests, m.latency, m.replicaOps, m.readRepairs, m.membersUp, m.members,
+		m.hintsDelivered, m.hintsDropped, m.aeExchanges, m.aeKeysRepaired, m.aeBytes, m.tombstonesReaped, m.treeRebuilds,
+		gaugeOf("quorumkv_records", "Records stored on this node, tombstones included.", &m.records),
+		gaugeOf("quorumkv_tombstones", "Tombstone-only records stored on this node.", &m.tombstones),
+		gaugeOf("quorumkv_hints", "Hints waiting for delivery, one per key and home node.", &m.hints),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -59,4 +93,13 @@ func (m *metrics) observe(op string, err *apiError, began time.Time) {
 	if !began.IsZero() {
 		m.latency.WithLabelValues(op).Observe(time.Since(began).Seconds())
 	}
+}
+
+// counterValue reads a counter's current value (for admin replies).
+func counterValue(c prometheus.Counter) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		return 0
+	}
+	return m.GetCounter().GetValue()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/storage"
 )
 
@@ -22,6 +23,7 @@ type Node struct {
 	cfg     Config
 	id      string
 	incarn  uint64
+	actor   string // the id this node's dots are issued under (identity.Actor)
 	log     *slog.Logger
 	db      *storage.DB
 	ns      *namespaceTable
@@ -33,7 +35,12 @@ type Node struct {
 	clock   hybridClock
 	metrics *metrics
 	view    atomic.Pointer[clusterView]
+	hints   atomic.Pointer[hintIndex] // undelivered hints across the cluster, from gossip
+	// ownHints is this node's hint summary, which its gossip carries.
+	ownHints atomic.Pointer[[]*messages.HintSummary]
 	members *actor.PID
+	handoff *actor.PID // delivers the hints this node holds
+	repair  *actor.PID // anti-entropy and tombstone reaping
 	httpSrv *http.Server
 	ready   atomic.Bool // set once the node serves requests; /healthz reports it
 
@@ -90,7 +97,7 @@ func (n *Node) openStorage() error {
 	if err != nil {
 		return err
 	}
-	n.id, n.incarn, n.cfg.Name = ident.ID, ident.Incarnation, ident.ID
+	n.id, n.incarn, n.actor, n.cfg.Name = ident.ID, ident.Incarnation, ident.Actor, ident.ID
 	n.log = n.log.With("node", n.id)
 	n.ns, err = loadNamespaces(db)
 	return err
@@ -119,7 +126,7 @@ func (n *Node) startActors() {
 		actor.WithDeadLetterRequestLogging(false))
 	n.parts = make([]*actor.PID, n.cfg.Partitions)
 	for p := range n.parts {
-		pa := &partitionActor{id: p, self: n.id, db: n.db, clock: &n.clock, maxContext: n.cfg.MaxContextEntries,
+		pa := &partitionActor{id: p, actor: n.actor, db: n.db, clock: &n.clock, maxContext: n.cfg.MaxContextEntries,
 			log: n.log, metrics: n.metrics, writes: &n.writes,
 			durable: n.cfg.Sync == storage.SyncAlways, fatal: n.failFatal}
 		if n.cfg.RecordCacheBytes > 0 {
@@ -130,6 +137,7 @@ func (n *Node) startActors() {
 	n.router = newReplicaRouter(n.id, n.system.Root, n.parts, n.nc, n.cfg.ReplicaTimeout, int(n.cfg.maxPayload()), n.quit, n.goTracked)
 	n.setView(newClusterView(n.cfg.Partitions, []memberInfo{n.selfInfo()}, nil))
 	n.members = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newMembershipActor(n) }))
+	n.spawnHealing()
 	n.goTracked(n.expireLoop)
 }
 
@@ -221,8 +229,10 @@ func (n *Node) stopActors() {
 		return
 	}
 	var futures []*actor.Future
-	if n.members != nil {
-		futures = append(futures, n.system.Root.PoisonFuture(n.members))
+	for _, pid := range []*actor.PID{n.members, n.handoff, n.repair} {
+		if pid != nil {
+			futures = append(futures, n.system.Root.PoisonFuture(pid))
+		}
 	}
 	for _, pid := range n.parts {
 		futures = append(futures, n.system.Root.PoisonFuture(pid))

@@ -4,22 +4,41 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/quorumkv/quorumkv/merkle"
 	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/storage"
 	"github.com/quorumkv/quorumkv/vclock"
 )
 
+// Operations a partition actor takes only from this node (never from the
+// wire: validateCall refuses them).
+const (
+	// opHintDone removes hintFor from the targets of the key's hint, if the
+	// hint's record still has version digest (any version when digest is
+	// 0: a hint dropped by a bound).
+	opHintDone messages.ReplicaOp = 100 + iota
+	// opRebuild rebuilds the partition's Merkle trees from storage.
+	opRebuild
+	// opTreeInfo reports the partition's trees.
+	opTreeInfo
+)
+
 // partitionActor is the only writer of one partition's keyspace on this
-// node. It applies writes in mailbox order and never waits for an fsync in
-// Receive: the write is applied (visible) at once, and the reply goes out
-// from the storage layer's group-commit wait, so many partitions and many
-// writes share each WAL sync.
+// node: its records, its hints and its Merkle trees. It applies writes in
+// mailbox order and never waits for an fsync in Receive: the write is
+// applied (visible) at once, and the reply goes out from the storage
+// layer's group-commit wait, so many partitions and many writes share each
+// WAL sync.
 type partitionActor struct {
-	id         int
-	self       string
+	id int
+	// actor is the id this node issues dots under: the node id plus, for a
+	// data dir created since ids had epochs, an epoch of that data dir, so
+	// a node that lost its disk never reissues a dot it issued before.
+	actor      string
 	db         *storage.DB
 	clock      *hybridClock
 	maxContext int
@@ -34,6 +53,21 @@ type partitionActor struct {
 	fatal func(error)
 	// cache holds recent records of this partition (nil: no cache).
 	cache *recordCache
+
+	// trees holds one Merkle tree per namespace with records here, kept
+	// up to date on every write; built is when they were last rebuilt from
+	// storage.
+	trees map[string]*nsTree
+	built time.Time
+	// hints counts (key, target) pairs of the hints this partition holds.
+	hints int
+}
+
+// nsTree is one namespace's Merkle tree in a partition, and its count of
+// tombstone-only records (the tree counts all records).
+type nsTree struct {
+	tree       merkle.Tree
+	tombstones int
 }
 
 // read returns the stored record of a key, from the cache when it is there.
@@ -50,8 +84,12 @@ func (p *partitionActor) read(namespace, key string) (vclock.Record, bool, error
 }
 
 func (p *partitionActor) Receive(c actor.Context) {
-	if call, ok := c.Message().(*replicaCall); ok {
-		p.onCall(call)
+	switch m := c.Message().(type) {
+	case *actor.Started:
+		p.rebuild()
+		p.countHints()
+	case *replicaCall:
+		p.onCall(m)
 	}
 }
 
@@ -59,26 +97,65 @@ func (p *partitionActor) onCall(call *replicaCall) {
 	p.metrics.replicaOps.WithLabelValues(replicaOpName(call.op)).Inc()
 	switch call.op {
 	case messages.ReplicaOp_REPLICA_OP_GET:
-		rec, found, err := p.read(call.namespace, call.key)
-		call.done(replicaResult{record: rec, found: found, err: err})
+		p.onGet(call)
 	case messages.ReplicaOp_REPLICA_OP_PUT:
-		p.onPut(call)
+		if call.hintFor != "" {
+			p.onHintWrite(call)
+		} else {
+			p.onPut(call)
+		}
 	case messages.ReplicaOp_REPLICA_OP_MERGE:
-		p.onMerge(call)
+		if call.hintFor != "" {
+			p.onHintWrite(call)
+		} else {
+			p.onMerge(call)
+		}
+	case messages.ReplicaOp_REPLICA_OP_TREE:
+		p.onTree(call)
+	case messages.ReplicaOp_REPLICA_OP_SEGMENT:
+		p.onSegment(call)
+	case messages.ReplicaOp_REPLICA_OP_REAP:
+		p.onReap(call)
+	case opHintDone:
+		p.onHintDone(call)
+	case opRebuild:
+		p.rebuild()
+		call.done(replicaResult{})
+	case opTreeInfo:
+		call.done(replicaResult{info: p.treeInfo()})
 	default:
 		call.done(replicaResult{err: errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST, "unknown replica op %d", call.op)})
 	}
+}
+
+// onGet answers a read with the key's record and, where this node holds a
+// hint for the key (it was a fallback), the hint's record merged in: a
+// read must find an acknowledged write that only fallbacks hold.
+func (p *partitionActor) onGet(call *replicaCall) {
+	rec, found, err := p.read(call.namespace, call.key)
+	if err == nil && p.hints > 0 {
+		if h, ok, herr := p.db.GetHint(p.id, call.namespace, call.key); herr == nil && ok {
+			rec, found = syncRecords(call.mode, rec, h.Record), true
+		}
+	}
+	call.done(replicaResult{record: rec, found: found, err: err})
 }
 
 // onPut advances the key's version at this replica: the coordinating
 // replica of a put or delete. A corrupt stored record refuses the write,
 // since its lost dots could be reissued and collide with live ones.
 func (p *partitionActor) onPut(call *replicaCall) {
-	cur, _, err := p.read(call.namespace, call.key)
+	cur, found, err := p.read(call.namespace, call.key)
 	if err != nil {
 		call.done(replicaResult{err: err})
 		return
 	}
+	next := p.advance(cur, call)
+	p.persist(call, cur, found, next)
+}
+
+// advance applies a client write to cur, issuing a new dot.
+func (p *partitionActor) advance(cur vclock.Record, call *replicaCall) vclock.Record {
 	// A write must win over every value it replaces under last-write-wins,
 	// even when the node that wrote them has a clock ahead of ours.
 	for _, s := range cur.Siblings {
@@ -89,12 +166,12 @@ func (p *partitionActor) onPut(call *replicaCall) {
 	w.Timestamp = now
 	var next vclock.Record
 	if call.mode == messages.ConflictMode_CONFLICT_MODE_LWW {
-		next = vclock.UpdateLWW(cur, call.context, w, p.self, now)
+		next = vclock.UpdateLWW(cur, call.context, w, p.actor, now)
 	} else {
-		next = vclock.Update(cur, call.context, w, p.self, now)
+		next = vclock.Update(cur, call.context, w, p.actor, now)
 	}
 	// Never prune our own entry: the next write would reissue a dot.
-	p.persist(call, vclock.PruneKeep(next, p.maxContext, p.self))
+	return vclock.PruneKeep(next, p.maxContext, p.actor)
 }
 
 // onMerge folds a record from another replica into this one's state. A
@@ -106,21 +183,16 @@ func (p *partitionActor) onMerge(call *replicaCall) {
 		p.log.Warn("replacing corrupt record by merge", "partition", p.id, "namespace", call.namespace, "err", err)
 		cur, found = vclock.Record{}, false
 	}
-	var next vclock.Record
-	if call.mode == messages.ConflictMode_CONFLICT_MODE_LWW {
-		next = vclock.SyncLWW(cur, call.record)
-	} else {
-		next = vclock.Sync(cur, call.record)
-	}
+	next := syncRecords(call.mode, cur, call.record)
 	if found && next.Equal(cur) {
 		call.done(replicaResult{record: cur, found: true})
 		return
 	}
-	p.persist(call, next)
+	p.persist(call, cur, found, next)
 }
 
-// persist applies rec and replies once it is durable.
-func (p *partitionActor) persist(call *replicaCall, rec vclock.Record) {
+// persist applies rec (replacing cur) and replies once it is durable.
+func (p *partitionActor) persist(call *replicaCall, cur vclock.Record, found bool, rec vclock.Record) {
 	k := cacheKey(call.namespace, call.key)
 	pending, err := p.db.Put(p.id, call.namespace, call.key, rec)
 	if err != nil {
@@ -130,8 +202,15 @@ func (p *partitionActor) persist(call *replicaCall, rec vclock.Record) {
 		return
 	}
 	p.cache.put(k, rec)
+	p.recordChanged(call.namespace, call.key, cur, found, rec, true)
+	p.replyDurable(call, pending, replicaResult{record: rec, found: true, actor: p.actor})
+}
+
+// replyDurable answers call with res once pending is durable.
+func (p *partitionActor) replyDurable(call *replicaCall, pending storage.Pending, res replicaResult) {
 	if !p.durable {
-		call.done(replicaResult{record: rec, found: true, err: pending.Wait()})
+		res.err = pending.Wait()
+		call.done(res)
 		return
 	}
 	p.writes.Add(1)
@@ -139,7 +218,8 @@ func (p *partitionActor) persist(call *replicaCall, rec vclock.Record) {
 		defer p.writes.Done()
 		err := pending.Wait()
 		p.checkFailed(err)
-		call.done(replicaResult{record: rec, found: true, err: err})
+		res.err = err
+		call.done(res)
 	}()
 }
 
@@ -157,6 +237,18 @@ func replicaOpName(op messages.ReplicaOp) string {
 		return "put"
 	case messages.ReplicaOp_REPLICA_OP_MERGE:
 		return "merge"
+	case messages.ReplicaOp_REPLICA_OP_TREE:
+		return "tree"
+	case messages.ReplicaOp_REPLICA_OP_SEGMENT:
+		return "segment"
+	case messages.ReplicaOp_REPLICA_OP_REAP:
+		return "reap"
+	case opHintDone:
+		return "hint_done"
+	case opRebuild:
+		return "rebuild"
+	case opTreeInfo:
+		return "tree_info"
 	}
 	return "unknown"
 }

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,12 @@ type replicaCall struct {
 	write     vclock.Sibling // PUT
 	context   vclock.VV      // PUT
 	record    vclock.Record  // MERGE
+	// hintFor (PUT, MERGE on a fallback) is the home node this write
+	// stands in for: the fallback keeps it as a hint for that node.
+	hintFor string
+	level   int      // TREE
+	nodes   []int    // TREE, SEGMENT: tree node indices at level
+	digest  uint64   // REAP, opHintDone: the version the record must still have
 	// done is called exactly once with the outcome, from any goroutine.
 	done func(replicaResult)
 }
@@ -39,6 +46,16 @@ type replicaResult struct {
 	record vclock.Record
 	found  bool
 	err    error
+	actor  string      // PUT: the id that issued the write's dot
+	hashes []uint64    // TREE
+	keys   []keyDigest // SEGMENT
+	info   *treeInfo   // opTreeInfo
+}
+
+// keyDigest is one key's version digest, for anti-entropy.
+type keyDigest struct {
+	key    string
+	digest uint64
 }
 
 // replicaRouter delivers replica calls: to a local partition actor when the
@@ -173,11 +190,19 @@ func replicaResultFromProto(resp *messages.ReplicaResponse) replicaResult {
 	if ae := apiErrorFromProto(resp.Error); ae != nil {
 		return replicaResult{err: ae}
 	}
-	return replicaResult{record: storage.RecordFromProto(resp.Record), found: resp.Found}
+	res := replicaResult{record: storage.RecordFromProto(resp.Record), found: resp.Found, actor: resp.Actor, hashes: resp.Hashes}
+	for _, k := range resp.Keys {
+		res.keys = append(res.keys, keyDigest{key: k.Key, digest: k.Digest})
+	}
+	return res
 }
 
 func replicaRequestProto(c *replicaCall) *messages.ReplicaRequest {
-	req := &messages.ReplicaRequest{Op: c.op, Partition: uint32(c.partition), Namespace: c.namespace, Key: c.key, Mode: c.mode}
+	req := &messages.ReplicaRequest{Op: c.op, Partition: uint32(c.partition), Namespace: c.namespace, Key: c.key,
+		Mode: c.mode, HintFor: c.hintFor, Level: uint32(c.level), Digest: c.digest}
+	for _, i := range c.nodes {
+		req.Nodes = append(req.Nodes, uint32(i))
+	}
 	switch c.op {
 	case messages.ReplicaOp_REPLICA_OP_PUT:
 		req.Write = siblingToProto(c.write)
@@ -198,7 +223,11 @@ func (r *replicaRouter) serve(from string, id uint64, req *messages.ReplicaReque
 		reply(replicaResult{err: errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST, "partition %d out of range", req.Partition)})
 		return
 	}
-	c := &replicaCall{op: req.Op, partition: int(req.Partition), namespace: req.Namespace, key: req.Key, mode: req.Mode, done: reply}
+	c := &replicaCall{op: req.Op, partition: int(req.Partition), namespace: req.Namespace, key: req.Key, mode: req.Mode,
+		hintFor: req.HintFor, level: int(req.Level), digest: req.Digest, done: reply}
+	for _, i := range req.Nodes {
+		c.nodes = append(c.nodes, int(i))
+	}
 	switch req.Op {
 	case messages.ReplicaOp_REPLICA_OP_PUT:
 		c.write = siblingFromProto(req.Write)
@@ -217,8 +246,12 @@ func replicaResponseProto(res replicaResult) *messages.ReplicaResponse {
 	resp := &messages.ReplicaResponse{Found: res.found}
 	if res.err != nil {
 		resp.Error = toAPIError(res.err).proto()
-	} else {
-		resp.Record = storage.RecordToProto(res.record)
+		return resp
+	}
+	resp.Record = storage.RecordToProto(res.record)
+	resp.Actor, resp.Hashes = res.actor, res.hashes
+	for _, k := range res.keys {
+		resp.Keys = append(resp.Keys, &messages.KeyDigest{Key: k.key, Digest: k.digest})
 	}
 	return resp
 }
@@ -226,11 +259,19 @@ func replicaResponseProto(res replicaResult) *messages.ReplicaResponse {
 // validateCall checks what a peer sent before it can reach storage: a
 // malformed record or context merged in would spread to every replica.
 func validateCall(c *replicaCall) error {
+	if c.hintFor != "" && !ValidNodeName(c.hintFor) {
+		return fmt.Errorf("hint target %q is not a node name", c.hintFor)
+	}
 	switch c.op {
+	case messages.ReplicaOp_REPLICA_OP_GET, messages.ReplicaOp_REPLICA_OP_TREE,
+		messages.ReplicaOp_REPLICA_OP_SEGMENT, messages.ReplicaOp_REPLICA_OP_REAP:
 	case messages.ReplicaOp_REPLICA_OP_PUT:
 		return c.context.Validate()
 	case messages.ReplicaOp_REPLICA_OP_MERGE:
 		return c.record.Validate()
+	default:
+		// Local-only operations (opHintDone, ...) never come from a peer.
+		return fmt.Errorf("unknown operation %d", c.op)
 	}
 	return nil
 }

@@ -43,8 +43,11 @@ func (n *Node) selfInfo() memberInfo {
 	return memberInfo{id: n.id, zone: n.cfg.Zone, weight: n.cfg.Weight}
 }
 
-// targets picks a request's starting replicas and its spares.
-func (n *Node) targets(partition int, plan quorumPlan) (active, spare []string) {
+// targets picks a request's starting replicas and its spares, and names
+// the key's home replicas (the first n of its preference list).
+func (n *Node) targets(partition int, plan quorumPlan) (active, spare, homes []string) {
 	v := n.view.Load()
-	return chooseTargets(v.ring.PreferenceList(partition), plan.n, plan.strict, v.isUp)
+	pref := v.ring.PreferenceList(partition)
+	active, spare = chooseTargets(pref, plan.n, plan.strict, v.isUp)
+	return active, spare, pref[:min(plan.n, len(pref))]
 }
