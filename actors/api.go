@@ -76,7 +76,7 @@ func (n *Node) prepare(namespace, key string, o *messages.RequestOptions) (scatt
 	if !ok {
 		return scatter{}, errorf(messages.ErrorCode_ERROR_CODE_UNKNOWN_NAMESPACE, "namespace %q does not exist", namespace)
 	}
-	plan, err := planRequest(ns, o, n.cfg.RequestTimeout)
+	plan, err := planRequest(ns, o, n.cfg.RequestTimeout, n.cfg.MaxRequestTimeout)
 	if err != nil {
 		return scatter{}, err
 	}

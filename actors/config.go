@@ -64,6 +64,9 @@ type Config struct {
 	// Default 5s: long enough for a synced write under load, short enough
 	// that a client learns of a lost quorum promptly.
 	RequestTimeout time.Duration
+	// MaxRequestTimeout caps the timeout a request may ask for, so that a
+	// request cannot pin a coordinator for long. Default 1m.
+	MaxRequestTimeout time.Duration
 	// ReplicaTimeout bounds one internal replica call. Default 2s.
 	ReplicaTimeout time.Duration
 	// MaxContextEntries prunes version vectors past this many entries
@@ -116,7 +119,7 @@ type Config struct {
 	TreeRebuildRate int
 	// TombstoneGrace is how long a tombstone is kept after every home
 	// replica holds it, before it is reaped. It must exceed HintMaxAge plus
-	// the longest request timeout: a hint or a read repair carrying the
+	// MaxRequestTimeout: a hint or a read repair carrying the
 	// deleted value could otherwise arrive after the reap and bring it
 	// back. Default 4h.
 	TombstoneGrace time.Duration
@@ -157,9 +160,9 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	if c.TombstoneGrace < c.HintMaxAge+maxRequestTimeout {
-		errs = append(errs, fmt.Errorf("tombstone-grace %v: must be at least hint-max-age (%v) plus %v, or a late hint could resurrect a reaped key",
-			c.TombstoneGrace, c.HintMaxAge, maxRequestTimeout))
+	if c.TombstoneGrace < c.HintMaxAge+c.MaxRequestTimeout {
+		errs = append(errs, fmt.Errorf("tombstone-grace %v: must be at least hint-max-age (%v) plus max-request-timeout (%v), or a late hint could resurrect a reaped key",
+			c.TombstoneGrace, c.HintMaxAge, c.MaxRequestTimeout))
 	}
 	if c.HintRate < 1 || c.AERate < 1 || c.TreeRebuildRate < 1 || c.HintMaxCount < 1 || c.HintMaxBytes < 1 {
 		errs = append(errs, errors.New("hint and anti-entropy rates and bounds must be positive"))
@@ -192,6 +195,7 @@ func (c *Config) fillDefaults() {
 	}
 	setDefaultDuration(&c.RequestTimeout, 5*time.Second)
 	setDefaultDuration(&c.ReplicaTimeout, 2*time.Second)
+	setDefaultDuration(&c.MaxRequestTimeout, time.Minute)
 	setDefaultDuration(&c.GossipInterval, 250*time.Millisecond)
 	if c.MaxContextEntries == 0 {
 		c.MaxContextEntries = 16

@@ -6,10 +6,6 @@ import (
 	"github.com/quorumkv/quorumkv/messages"
 )
 
-// maxRequestTimeout caps what a client may ask for, so a request cannot pin
-// a coordinator for long.
-const maxRequestTimeout = time.Minute
-
 // quorumPlan is what one request asks of the cluster, after namespace
 // defaults and per-request overrides.
 type quorumPlan struct {
@@ -33,7 +29,7 @@ func checkKey(key string, maxKey int) *apiError {
 // planRequest combines a namespace's defaults with a request's options. R
 // and W above the namespace's N are refused: a quorum can never be larger
 // than the replica set.
-func planRequest(ns *messages.Namespace, o *messages.RequestOptions, defaultTimeout time.Duration) (quorumPlan, *apiError) {
+func planRequest(ns *messages.Namespace, o *messages.RequestOptions, defaultTimeout, maxTimeout time.Duration) (quorumPlan, *apiError) {
 	p := quorumPlan{n: int(ns.N), r: int(ns.R), w: int(ns.W), mode: ns.Mode, timeout: defaultTimeout}
 	if o == nil {
 		return p, nil
@@ -56,7 +52,7 @@ func planRequest(ns *messages.Namespace, o *messages.RequestOptions, defaultTime
 		return p, errorf(messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, "unknown quorum kind %d", o.Quorum)
 	}
 	if o.TimeoutMs > 0 {
-		p.timeout = min(time.Duration(o.TimeoutMs)*time.Millisecond, maxRequestTimeout)
+		p.timeout = min(time.Duration(o.TimeoutMs)*time.Millisecond, maxTimeout)
 	}
 	return p, nil
 }

@@ -54,11 +54,11 @@ func TestPlanRequest(t *testing.T) {
 		{"r above n", &messages.RequestOptions{R: 4}, 0, 0, false, 0, true},
 		{"w above n", &messages.RequestOptions{W: 4}, 0, 0, false, 0, true},
 		{"unknown quorum", &messages.RequestOptions{Quorum: 7}, 0, 0, false, 0, true},
-		{"timeout capped", &messages.RequestOptions{TimeoutMs: 1 << 30}, 2, 2, false, maxRequestTimeout, false},
+		{"timeout capped", &messages.RequestOptions{TimeoutMs: 1 << 30}, 2, 2, false, time.Minute, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := planRequest(ns, tc.opts, time.Second)
+			p, err := planRequest(ns, tc.opts, time.Second, time.Minute)
 			if tc.bad {
 				if err == nil || err.code != messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT {
 					t.Fatalf("want invalid argument, got %v", err)

@@ -51,6 +51,7 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	fs.StringVar(&syncMode, "sync", "always", "durability: always (fsync before acknowledging, group-committed) or none (leave flushing to the OS)")
 	fs.IntVar(&cfg.MaxValueBytes, "max-value-bytes", 1<<20, "largest value accepted, in bytes (the NATS max payload follows it)")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", 5*time.Second, "quorum timeout for requests that name none")
+	fs.DurationVar(&cfg.MaxRequestTimeout, "max-request-timeout", time.Minute, "longest timeout a request may ask for")
 	fs.DurationVar(&cfg.AEInterval, "ae-interval", 10*time.Second, "pause between anti-entropy rounds (Merkle tree exchanges with every other home replica)")
 	fs.IntVar(&cfg.AERate, "ae-rate", 8<<20, "bytes per second an anti-entropy exchange may move")
 	fs.DurationVar(&cfg.TreeRebuildInterval, "tree-rebuild-interval", time.Hour, "how old Merkle trees get before they are rebuilt from storage (which also finds rotted records)")
@@ -59,7 +60,7 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	fs.IntVar(&cfg.HintMaxCount, "hint-max-count", 1_000_000, "hints kept per target node; past it the oldest are dropped (anti-entropy repairs them)")
 	fs.Int64Var(&cfg.HintMaxBytes, "hint-max-bytes", 1<<30, "hint bytes kept per target node; past it the oldest are dropped")
 	fs.DurationVar(&cfg.HintMaxAge, "hint-max-age", 3*time.Hour, "age past which a hint is dropped (anti-entropy repairs it)")
-	fs.DurationVar(&cfg.TombstoneGrace, "tombstone-grace", 4*time.Hour, "how long a tombstone every home replica holds is kept before it is reaped (at least hint-max-age + 1m)")
+	fs.DurationVar(&cfg.TombstoneGrace, "tombstone-grace", 4*time.Hour, "how long a tombstone every home replica holds is kept before it is reaped (at least hint-max-age + max-request-timeout)")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&logFormat, "log-format", "text", "text or json (logs go to stderr)")
 	if err := applyEnv(fs, getenv); err != nil {
