@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"math/rand/v2"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -146,7 +147,7 @@ func (n *Node) handlePut(m *nats.Msg) {
 		n.reject(m, "put", err, &messages.PutResponse{})
 		return
 	}
-	w := vclock.Sibling{Value: req.Value, ContentType: req.ContentType}
+	w := vclock.Sibling{Value: req.Value, ContentType: req.ContentType, WriteID: newWriteID()}
 	n.spawn(&putCoordinator{scatter: sc, msg: m, write: w, context: ctx})
 }
 
@@ -161,7 +162,7 @@ func (n *Node) handleDelete(m *nats.Msg) {
 		n.reject(m, "delete", err, &messages.DeleteResponse{})
 		return
 	}
-	n.spawn(&putCoordinator{scatter: sc, msg: m, isDelete: true, write: vclock.Sibling{Tombstone: true}, context: ctx})
+	n.spawn(&putCoordinator{scatter: sc, msg: m, isDelete: true, write: vclock.Sibling{Tombstone: true, WriteID: newWriteID()}, context: ctx})
 }
 
 // reject answers a request that failed validation; nothing was changed.
@@ -174,3 +175,9 @@ func (n *Node) reject(m *nats.Msg, op string, err *apiError, resp proto.Message)
 	n.metrics.observe(op, err, time.Time{})
 	respond(m, resp)
 }
+
+// newWriteID names one client write, so that its coordinating step run
+// twice (a retry after a timeout) yields one sibling, not two. 64 random
+// bits: two writes collide with negligible probability, and a collision
+// only merges two concurrent siblings of one key.
+func newWriteID() uint64 { return rand.Uint64() | 1 }

@@ -9,12 +9,12 @@ import (
 // that are not a whole record; whole records use storage's codec.
 func siblingToProto(s vclock.Sibling) *messages.Sibling {
 	return &messages.Sibling{Node: s.Dot.Node, Counter: s.Dot.Counter, Value: s.Value,
-		ContentType: s.ContentType, Tombstone: s.Tombstone, Timestamp: s.Timestamp}
+		ContentType: s.ContentType, Tombstone: s.Tombstone, Timestamp: s.Timestamp, WriteId: s.WriteID}
 }
 
 func siblingFromProto(p *messages.Sibling) vclock.Sibling {
 	return vclock.Sibling{Dot: vclock.Dot{Node: p.GetNode(), Counter: p.GetCounter()}, Value: p.GetValue(),
-		ContentType: p.GetContentType(), Tombstone: p.GetTombstone(), Timestamp: p.GetTimestamp()}
+		ContentType: p.GetContentType(), Tombstone: p.GetTombstone(), Timestamp: p.GetTimestamp(), WriteID: p.GetWriteId()}
 }
 
 func vvToProto(v vclock.VV) []*messages.VVEntry {

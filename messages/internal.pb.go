@@ -160,7 +160,11 @@ type Sibling struct {
 	ContentType string                 `protobuf:"bytes,4,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
 	Tombstone   bool                   `protobuf:"varint,5,opt,name=tombstone,proto3" json:"tombstone,omitempty"`
 	// Hybrid wall time of the write in unix nanoseconds (last-write-wins).
-	Timestamp     int64 `protobuf:"varint,6,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	Timestamp int64 `protobuf:"varint,6,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	// Identifies the client write that made this sibling (0: none). Two
+	// siblings with one write id are one write whose coordinating step ran
+	// twice (a retry after a timeout); merges keep only one of them.
+	WriteId       uint64 `protobuf:"varint,7,opt,name=write_id,json=writeId,proto3" json:"write_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -233,6 +237,13 @@ func (x *Sibling) GetTombstone() bool {
 func (x *Sibling) GetTimestamp() int64 {
 	if x != nil {
 		return x.Timestamp
+	}
+	return 0
+}
+
+func (x *Sibling) GetWriteId() uint64 {
+	if x != nil {
+		return x.WriteId
 	}
 	return 0
 }
@@ -1001,14 +1012,15 @@ const file_internal_proto_rawDesc = "" +
 	"\aVVEntry\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x12\x18\n" +
 	"\acounter\x18\x02 \x01(\x04R\acounter\x12\x12\n" +
-	"\x04time\x18\x03 \x01(\x03R\x04time\"\xac\x01\n" +
+	"\x04time\x18\x03 \x01(\x03R\x04time\"\xc7\x01\n" +
 	"\aSibling\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x12\x18\n" +
 	"\acounter\x18\x02 \x01(\x04R\acounter\x12\x14\n" +
 	"\x05value\x18\x03 \x01(\fR\x05value\x12!\n" +
 	"\fcontent_type\x18\x04 \x01(\tR\vcontentType\x12\x1c\n" +
 	"\ttombstone\x18\x05 \x01(\bR\ttombstone\x12\x1c\n" +
-	"\ttimestamp\x18\x06 \x01(\x03R\ttimestamp\"j\n" +
+	"\ttimestamp\x18\x06 \x01(\x03R\ttimestamp\x12\x19\n" +
+	"\bwrite_id\x18\a \x01(\x04R\awriteId\"j\n" +
 	"\x06Record\x120\n" +
 	"\bsiblings\x18\x01 \x03(\v2\x14.quorumkv.v1.SiblingR\bsiblings\x12.\n" +
 	"\acontext\x18\x02 \x03(\v2\x14.quorumkv.v1.VVEntryR\acontext\"\x9d\x03\n" +
