@@ -23,8 +23,9 @@
 //     ErrInvalidArgument. A ctx already done fails the call before it
 //     touches the network; a ctx that ends during the call fails it with an
 //     error that is ctx.Err() (and ErrTimeout too, for a deadline).
-//  2. Every call is sent to kv.api.<op>, where some node of the cluster
-//     coordinates it. The node is the authority on every check; the client
+//  2. Every key, namespace and status call is sent to kv.api.<op>, where
+//     some node of the cluster coordinates it (the maintenance calls below
+//     are the exception). The node is the authority on every check; the client
 //     repeats only the cheap ones (empty key, negative R or W, negative
 //     timeout) so that those fail without a round trip.
 //  3. To update a value, read it and send the Result's Context back with
@@ -52,7 +53,7 @@
 //	ErrUnknownNamespace   the namespace does not exist (also ErrInvalidArgument)
 //	ErrCorrupt            a stored record failed its checksum
 //	ErrInternal           anything else the node reports
-//	ErrNoServers          no node serves kv.api.<op> (NATS "no responders"), or
+//	ErrNoServers          no node serves the subject (NATS "no responders"), or
 //	                      the client is not connected
 //
 // ErrQuorumUnavailable, ErrTimeout and ErrNoServers are worth retrying with
@@ -74,4 +75,20 @@
 // first, the node gets the time left before ctx's deadline less that
 // margin; when ctx has no deadline, the client's default (DefaultTimeout,
 // 5s, or WithDefaultTimeout).
+//
+// # Maintenance
+//
+// Hints, DrainHints, RepairStatus and RepairNow look at and drive one node's
+// hinted handoff and Merkle anti-entropy. Each goes to the node it names,
+// on kv.admin.node.<id>.<op>, and that node answers for itself only; the
+// member ids to ask come from Status. Because they live under kv.admin.>,
+// NATS permissions can keep applications to kv.api.> and leave these to
+// operators. DrainHints and RepairNow answer only when their work is done:
+// without a ctx deadline they wait up to AdminWorkTimeout (60s).
+//
+//	st, err := c.Status(ctx)
+//	for _, m := range st.Members {
+//		r, err := c.Hints(ctx, m.Id)
+//		...
+//	}
 package client

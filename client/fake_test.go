@@ -14,6 +14,10 @@ package client_test
 //	hang         never answer
 //	garbage      answer bytes that are not a protobuf message
 //	status       answer with a NATS status header and no payload
+//
+// The admin subjects of the maintenance calls are served per node id (see
+// maintenance_test.go): n1 and n2 as the up members of the fake's status,
+// slow, hang and broken to steer them, and nothing for n3, which is down.
 
 import (
 	"fmt"
@@ -113,6 +117,10 @@ func startFake() (*fakeNode, error) {
 			f.stop()
 			return nil, err
 		}
+	}
+	if err := f.serveAdmin(); err != nil {
+		f.stop()
+		return nil, err
 	}
 	if err := f.nc.Flush(); err != nil {
 		f.stop()

@@ -33,6 +33,15 @@ type app struct {
 	tty bool
 	// dial connects to the cluster.
 	dial func(server string, timeout time.Duration) (store, error)
+	// now is the clock ages are measured against; nil means time.Now.
+	now func() time.Time
+}
+
+func (a *app) clock() time.Time {
+	if a.now == nil {
+		return time.Now()
+	}
+	return a.now()
 }
 
 // store is what the commands need of the SDK.
@@ -43,6 +52,10 @@ type store interface {
 	CreateNamespace(ctx context.Context, ns client.Namespace) (string, error)
 	ListNamespaces(ctx context.Context) ([]client.Namespace, error)
 	Status(ctx context.Context, node string) (*messages.StatusResponse, error)
+	Hints(ctx context.Context, node string) (client.HintsReport, error)
+	DrainHints(ctx context.Context, node, target string) (delivered, remaining uint64, err error)
+	RepairStatus(ctx context.Context, node string) (client.RepairReport, error)
+	RepairNow(ctx context.Context, node string, partition int) (exchanges int, keysRepaired uint64, err error)
 	Close()
 }
 
@@ -129,6 +142,22 @@ func (s sdkStore) Status(ctx context.Context, node string) (*messages.StatusResp
 		return s.c.Status(ctx, client.ViaNode(node))
 	}
 	return s.c.Status(ctx)
+}
+
+func (s sdkStore) Hints(ctx context.Context, node string) (client.HintsReport, error) {
+	return s.c.Hints(ctx, node)
+}
+
+func (s sdkStore) DrainHints(ctx context.Context, node, target string) (uint64, uint64, error) {
+	return s.c.DrainHints(ctx, node, target)
+}
+
+func (s sdkStore) RepairStatus(ctx context.Context, node string) (client.RepairReport, error) {
+	return s.c.RepairStatus(ctx, node)
+}
+
+func (s sdkStore) RepairNow(ctx context.Context, node string, partition int) (int, uint64, error) {
+	return s.c.RepairNow(ctx, node, partition)
 }
 
 func (s sdkStore) Close() { s.c.Close() }

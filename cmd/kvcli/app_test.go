@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,16 @@ type fakeStore struct {
 	deletes []request
 	created client.Namespace
 	closed  bool
+
+	// The maintenance answers per node (see maintenance_test.go); a node
+	// in adminErr fails every maintenance call.
+	hints    map[string]client.HintsReport
+	repairs  map[string]client.RepairReport
+	adminErr map[string]error
+	// mu guards calls and deadlines in the maintenance methods, which
+	// kvcli calls from several goroutines.
+	mu        sync.Mutex
+	deadlines []bool // per maintenance call, whether its ctx had a deadline
 }
 
 func (f *fakeStore) Get(_ context.Context, key string, o request) (*client.Result, error) {
@@ -87,6 +98,7 @@ func runWith(t *testing.T, f *fakeStore, stdin string, tty bool, args ...string)
 	var out, errOut bytes.Buffer
 	a := &app{
 		stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, getenv: noEnv, tty: tty,
+		now: func() time.Time { return testNow },
 		dial: func(server string, timeout time.Duration) (store, error) {
 			if server != defaultServer {
 				return nil, fmt.Errorf("%w: cannot connect to %s", client.ErrNoServers, server)

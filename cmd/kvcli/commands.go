@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -37,6 +38,22 @@ var (
 )
 
 var fNode = flagDoc{"node", "ID", "have node ID coordinate the request (default: any node)"}
+
+// The flags of the maintenance commands, which ask nodes one by one
+// rather than have one coordinate.
+var (
+	fAskNode   = flagDoc{"node", "ID", "ask only node ID (default: every member)"}
+	fAskUpNode = flagDoc{"node", "ID", "ask only node ID (default: every member that is up)"}
+	fLineJSON  = flagDoc{"json", "", "print one JSON object per node and line"}
+	fAll       = flagDoc{"all", "", "show every tree, not only those with data"}
+	fPart      = flagDoc{"partition", "P", "only partition P (default: every partition)"}
+)
+
+// askEveryNote tells how the maintenance commands find the nodes to ask
+// and what a node that does not answer does to them.
+const askEveryNote = "The members come from the status of the node kvcli is connected to. A node\n" +
+	"that does not answer gets one line on stderr, the others are still asked,\n" +
+	"and the exit status is 1."
 
 var globalFlags = []flagDoc{fServer, fTimeout, fNode}
 
@@ -81,6 +98,75 @@ var commands = []command{
 		run:   runStatus,
 	},
 	{
+		name: "hints", args: "", maxArgs: 0,
+		summary: "show the hints nodes hold for members that were down",
+		about: "A node that takes a write for a home replica that is down (a sloppy quorum)\n" +
+			"keeps it as a hint and delivers it once that replica is back. hints asks\n" +
+			"every member (or only --node) and prints a row per holder and target: the\n" +
+			"hints, their size, the age of the oldest, and whether the holder sees the\n" +
+			"target up (it delivers only then); then the totals, with the hints\n" +
+			"delivered and dropped since each node started.\n" +
+			"\n" + askEveryNote + "\n" +
+			"A member the status shows down is asked too, but its silence is no failure.\n" +
+			"\n" +
+			"--json prints one object per node: {\"node\", \"delivered\", \"dropped\",\n" +
+			"\"targets\": [{\"target\", \"count\", \"bytes\", \"oldest\", \"oldestAgeMs\",\n" +
+			"\"targetUp\"}]}; a time not known is null.",
+		flags: []flagDoc{fAskNode, fLineJSON},
+		run:   runHints,
+	},
+	{
+		name: "hints drain", args: "NODE", minArgs: 1, maxArgs: 1,
+		summary: "have every holder deliver its hints for NODE now",
+		about: "Asks each member that is up, other than NODE, to deliver the hints it\n" +
+			"holds for NODE at once rather than at its next round, and prints per\n" +
+			"holder how many it delivered and how many it still holds (NODE down\n" +
+			"again, say). Holders are asked one at a time and each answers when it is\n" +
+			"done: without --timeout, each may take up to 60s.\n" +
+			"\n" + askEveryNote + "\n" +
+			"\n" +
+			"--json prints one object per holder: {\"node\", \"target\", \"delivered\",\n" +
+			"\"remaining\"}.",
+		flags: []flagDoc{fAskUpNode, fLineJSON},
+		run:   runHintsDrain,
+	},
+	{
+		name: "repair status", args: "", maxArgs: 0,
+		summary: "show each node's anti-entropy (Merkle tree) state",
+		about: "Each node keeps a Merkle tree per partition and namespace it holds and\n" +
+			"compares it with the other home replicas' in the background. repair status\n" +
+			"asks every member (or only --node) and prints a row per tree: how long ago\n" +
+			"it was last compared, with which peer, the keys those exchanges repaired,\n" +
+			"the age of the tree, the records it covers and the last exchange's error;\n" +
+			"then each node's totals. Only trees that cover records, repaired keys or\n" +
+			"failed are shown, unless --all.\n" +
+			"\n" + askEveryNote + "\n" +
+			"A member the status shows down is asked too, but its silence is no failure.\n" +
+			"\n" +
+			"--json prints one object per node: {\"node\", \"exchanges\", \"keysRepaired\",\n" +
+			"\"tombstonesReaped\", \"trees\", \"partitions\": [{\"partition\", \"namespace\",\n" +
+			"\"lastExchange\", \"lastExchangeAgeMs\", \"lastPeer\", \"keysRepaired\",\n" +
+			"\"treeBuilt\", \"treeAgeMs\", \"records\", \"lastError\"}]}, the same trees as\n" +
+			"the table; a time not known is null.",
+		flags: []flagDoc{fAll, fAskNode, fLineJSON},
+		run:   runRepairStatus,
+	},
+	{
+		name: "repair now", args: "", maxArgs: 0,
+		summary: "run anti-entropy exchanges now",
+		about: "Has each member that is up (or only --node) compare its trees of partition\n" +
+			"P, or of every partition it holds, with each other home replica and repair\n" +
+			"what differs, and prints per node the exchanges run and the keys repaired.\n" +
+			"Nodes are asked one at a time and each answers when it is done: without\n" +
+			"--timeout, each may take up to 60s.\n" +
+			"\n" + askEveryNote + "\n" +
+			"\n" +
+			"--json prints one object per node: {\"node\", \"exchanges\", \"keysRepaired\",\n" +
+			"\"elapsedMs\"}.",
+		flags: []flagDoc{fPart, fAskUpNode, fLineJSON},
+		run:   runRepairNow,
+	},
+	{
 		name: "ns create", args: "NAME", minArgs: 1, maxArgs: 1,
 		summary: "create a namespace",
 		about:   "N is fixed at creation; R and W are defaults each request may override.",
@@ -109,18 +195,40 @@ func findCommand(name string) *command {
 	return nil
 }
 
-// writeUsage prints the usage of topic: "" for kvcli as a whole, "ns" for
-// the namespace commands, or a command name.
+// subcommands returns the second words of the commands whose first word
+// is group: "create" and "list" for "ns".
+func subcommands(group string) []string {
+	var subs []string
+	for _, c := range commands {
+		if sub, ok := strings.CutPrefix(c.name, group+" "); ok {
+			subs = append(subs, sub)
+		}
+	}
+	return subs
+}
+
+// writeUsage prints the usage of topic: "" for kvcli as a whole, a command
+// name, or a group such as "ns" or "repair" for each of its commands (with
+// the group's own command first, as "hints" before "hints drain").
 func writeUsage(w io.Writer, topic string) {
-	switch topic {
-	case "":
+	if topic == "" {
 		writeMainUsage(w)
-	case "ns":
-		writeCommandUsage(w, findCommand("ns create"))
-		fmt.Fprintln(w)
-		writeCommandUsage(w, findCommand("ns list"))
-	default:
-		writeCommandUsage(w, findCommand(topic))
+		return
+	}
+	var cmds []*command
+	if c := findCommand(topic); c != nil {
+		cmds = append(cmds, c)
+	}
+	if !strings.Contains(topic, " ") {
+		for _, sub := range subcommands(topic) {
+			cmds = append(cmds, findCommand(topic+" "+sub))
+		}
+	}
+	for i, c := range cmds {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		writeCommandUsage(w, c)
 	}
 }
 
@@ -135,7 +243,9 @@ func writeMainUsage(w io.Writer) {
 	writeRows(w, rows)
 	fmt.Fprint(w, "\nGlobal flags, accepted anywhere on the line (e.g. kvcli put KEY VALUE --w 2):\n")
 	all := append(append([]flagDoc{}, globalFlags...), fNamespace, fR, fW, fStrict, fSloppy, fJSON,
-		fContext, fNoContext, flagDoc{"content-type", "CT", "content type stored with the value (put)"})
+		fContext, fNoContext, flagDoc{"content-type", "CT", "content type stored with the value (put)"},
+		flagDoc{"all", "", "show every tree (repair status)"},
+		flagDoc{"partition", "P", "only partition P (repair now)"})
 	writeFlags(w, all)
 	fmt.Fprint(w, "\nA global flag a command does not use is ignored. \"--\" ends the flags.\n"+
 		"Exit status: 0 ok, 1 error, 2 usage error, 3 key not found (get).\n"+
@@ -148,7 +258,16 @@ func writeCommandUsage(w io.Writer, c *command) {
 		fmt.Fprintf(w, "\n%s\n", c.about)
 	}
 	fmt.Fprintln(w, "\nFlags:")
-	writeFlags(w, append(append([]flagDoc{}, c.flags...), globalFlags...))
+	// A command's own description of a flag replaces the global one: --node
+	// picks the coordinator of a key command but the nodes a maintenance
+	// command asks.
+	flags := append([]flagDoc{}, c.flags...)
+	for _, g := range globalFlags {
+		if !slices.ContainsFunc(c.flags, func(f flagDoc) bool { return f.name == g.name }) {
+			flags = append(flags, g)
+		}
+	}
+	writeFlags(w, flags)
 }
 
 func writeFlags(w io.Writer, flags []flagDoc) {

@@ -36,12 +36,14 @@ type options struct {
 	mode        string // ns create
 	help        bool
 	node        string // --node
+	all         bool   // repair status
+	partition   int    // repair now
 }
 
 // invocation is a parsed command line.
 type invocation struct {
-	// cmd is the command: "put", "get", "delete", "status", "ns create",
-	// "ns list" or "help".
+	// cmd is the command: a name in commands ("put", "ns create", "repair
+	// now", ...) or "help".
 	cmd string
 	// args are the positional arguments after the command words; for
 	// "help", the topic's words.
@@ -91,6 +93,8 @@ func newFlagSet(o *options, getenv func(string) string) *flag.FlagSet {
 	fs.IntVar(&o.n, "n", 0, "")
 	fs.StringVar(&o.mode, "mode", "", "")
 	fs.StringVar(&o.node, "node", "", "")
+	fs.BoolVar(&o.all, "all", false, "")
+	fs.IntVar(&o.partition, "partition", 0, "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
 	return fs
@@ -154,18 +158,19 @@ func parse(args []string, getenv func(string) string) (*invocation, error) {
 		return nil, usageErrorf("", "missing command")
 	}
 	cmd, words := pos[0], 1
-	if cmd == "ns" {
-		if len(pos) < 2 {
-			return nil, usageErrorf("ns", "missing subcommand: create or list")
-		}
-		cmd, words = "ns "+pos[1], 2
+	if len(pos) > 1 && findCommand(cmd+" "+pos[1]) != nil {
+		cmd, words = cmd+" "+pos[1], 2
 	}
 	spec := findCommand(cmd)
 	if spec == nil {
-		if words == 2 {
-			return nil, usageErrorf("ns", "unknown subcommand %q", pos[1])
+		subs := subcommands(cmd)
+		switch {
+		case len(subs) == 0:
+			return nil, usageErrorf("", "unknown command %q", cmd)
+		case len(pos) < 2:
+			return nil, usageErrorf(cmd, "missing subcommand: %s", strings.Join(subs, " or "))
 		}
-		return nil, usageErrorf("", "unknown command %q", cmd)
+		return nil, usageErrorf(cmd, "unknown subcommand %q", pos[1])
 	}
 	inv.cmd, inv.args = cmd, pos[words:]
 	if err := inv.check(spec); err != nil {
@@ -175,12 +180,13 @@ func parse(args []string, getenv func(string) string) (*invocation, error) {
 }
 
 // topicWords keeps the command words of a help topic: "ns create" from
-// ["ns", "create", "x"], "put" from ["put", "KEY"].
+// ["ns", "create", "x"], "put" from ["put", "KEY"], "hints" from
+// ["hints", "x"].
 func topicWords(pos []string) []string {
 	switch {
 	case len(pos) == 0:
 		return nil
-	case pos[0] == "ns" && len(pos) > 1:
+	case len(pos) > 1 && (findCommand(pos[0]+" "+pos[1]) != nil || findCommand(pos[0]) == nil && len(subcommands(pos[0])) > 0):
 		return pos[:2]
 	}
 	return pos[:1]
@@ -188,7 +194,7 @@ func topicWords(pos []string) []string {
 
 func checkTopic(words []string) error {
 	topic := strings.Join(words, " ")
-	if topic == "" || topic == "ns" || findCommand(topic) != nil {
+	if topic == "" || findCommand(topic) != nil || len(subcommands(topic)) > 0 {
 		return nil
 	}
 	return usageErrorf("", "no help for %q", topic)
@@ -205,9 +211,11 @@ func (inv *invocation) check(spec *command) error {
 	if len(inv.args) > 0 && inv.args[0] == "" {
 		return usageErrorf(inv.cmd, "empty %s", strings.Fields(spec.args)[0])
 	}
-	for _, name := range []string{"n", "mode"} {
-		if inv.set[name] && inv.cmd != "ns create" {
-			return usageErrorf(inv.cmd, "--%s applies only to ns create", name)
+	for _, only := range []struct{ flag, cmd string }{
+		{"n", "ns create"}, {"mode", "ns create"}, {"all", "repair status"}, {"partition", "repair now"},
+	} {
+		if inv.set[only.flag] && inv.cmd != only.cmd {
+			return usageErrorf(inv.cmd, "--%s applies only to %s", only.flag, only.cmd)
 		}
 	}
 	o := inv.opts
@@ -222,6 +230,8 @@ func (inv *invocation) check(spec *command) error {
 		return usageErrorf(inv.cmd, "--n, --r and --w must be at least 1 (leave them out for the namespace default)")
 	case o.timeout <= 0:
 		return usageErrorf(inv.cmd, "--timeout must be positive")
+	case o.partition < 0:
+		return usageErrorf(inv.cmd, "--partition must not be negative (leave it out for every partition)")
 	}
 	if _, err := client.ParseMode(o.mode); err != nil {
 		return usageErrorf(inv.cmd, "--mode must be siblings or lww, not %q", o.mode)
