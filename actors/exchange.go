@@ -60,7 +60,9 @@ func (x *exchange) run() error {
 func (x *exchange) differingLeaves() ([]int, error) {
 	idx := []int{0}
 	for level := merkle.LevelRoot; ; level++ {
-		c := func() *replicaCall { return &replicaCall{op: messages.ReplicaOp_REPLICA_OP_TREE, level: level, nodes: idx} }
+		c := func() *replicaCall {
+			return &replicaCall{op: messages.ReplicaOp_REPLICA_OP_TREE, level: level, nodes: idx}
+		}
 		mine, theirs := x.ask(x.env.self, c()), x.ask(x.peer, c())
 		if err := errors.Join(mine.err, theirs.err); err != nil {
 			return nil, err

@@ -24,6 +24,8 @@ type (
 	hintDrain struct {
 		target string
 		reply  chan hintDrainResult
+		// deliveredBefore is the delivered count when the drain was asked.
+		deliveredBefore uint64
 	}
 	// hintStatusQuery asks for the last pass's summary.
 	hintStatusQuery struct{ reply chan *messages.HintsResponse }
@@ -63,6 +65,7 @@ func (h *handoffActor) Receive(c actor.Context) {
 	case *hintTick:
 		h.startPass(c, "")
 	case *hintDrain:
+		m.deliveredBefore = h.delivered.Load()
 		h.drains = append(h.drains, *m)
 		h.startPass(c, m.target)
 	case *hintPassDone:
@@ -116,7 +119,7 @@ func (h *handoffActor) onPassDone(c actor.Context, m *hintPassDone) {
 	drains := h.drains
 	h.drains = nil
 	for _, d := range drains {
-		d.reply <- hintDrainResult{delivered: h.delivered.Load(), remaining: uint64(h.remaining(d.target))}
+		d.reply <- hintDrainResult{delivered: h.delivered.Load() - d.deliveredBefore, remaining: uint64(h.remaining(d.target))}
 	}
 }
 

@@ -38,11 +38,11 @@ type Node struct {
 	hints   atomic.Pointer[hintIndex] // undelivered hints across the cluster, from gossip
 	// ownHints is this node's hint summary, which its gossip carries.
 	ownHints atomic.Pointer[[]*messages.HintSummary]
-	members *actor.PID
-	handoff *actor.PID // delivers the hints this node holds
-	repair  *actor.PID // anti-entropy and tombstone reaping
-	httpSrv *http.Server
-	ready   atomic.Bool // set once the node serves requests; /healthz reports it
+	members  *actor.PID
+	handoff  *actor.PID // delivers the hints this node holds
+	repair   *actor.PID // anti-entropy and tombstone reaping
+	httpSrv  *http.Server
+	ready    atomic.Bool // set once the node serves requests; /healthz reports it
 
 	subs      []*nats.Subscription
 	stopOnce  sync.Once

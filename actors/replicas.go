@@ -35,9 +35,9 @@ type replicaCall struct {
 	// hintFor (PUT, MERGE on a fallback) is the home node this write
 	// stands in for: the fallback keeps it as a hint for that node.
 	hintFor string
-	level   int      // TREE
-	nodes   []int    // TREE, SEGMENT: tree node indices at level
-	digest  uint64   // REAP, opHintDone: the version the record must still have
+	level   int    // TREE
+	nodes   []int  // TREE, SEGMENT: tree node indices at level
+	digest  uint64 // REAP, opHintDone: the version the record must still have
 	// done is called exactly once with the outcome, from any goroutine.
 	done func(replicaResult)
 }
