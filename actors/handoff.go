@@ -24,8 +24,10 @@ type (
 	hintDrain struct {
 		target string
 		reply  chan hintDrainResult
-		// deliveredBefore is the delivered count when the drain was asked.
+		// deliveredBefore is the delivered count when the drain was asked,
+		// and pass the first pass that started after it.
 		deliveredBefore uint64
+		pass            int
 	}
 	// hintStatusQuery asks for the last pass's summary.
 	hintStatusQuery struct{ reply chan *messages.HintsResponse }
@@ -48,6 +50,7 @@ type handoffActor struct {
 	repair    func(partitions []int) // marks partitions for prompt anti-entropy
 	publish   func([]*messages.HintSummary)
 	running   bool
+	passes    int // passes started
 	drains    []hintDrain
 	stats     map[string]hintTargetStats
 	delivered atomic.Uint64
@@ -65,7 +68,7 @@ func (h *handoffActor) Receive(c actor.Context) {
 	case *hintTick:
 		h.startPass(c, "")
 	case *hintDrain:
-		m.deliveredBefore = h.delivered.Load()
+		m.deliveredBefore, m.pass = h.delivered.Load(), h.passes+1
 		h.drains = append(h.drains, *m)
 		h.startPass(c, m.target)
 	case *hintPassDone:
@@ -94,9 +97,10 @@ func tickEvery(env *healEnv, c actor.Context, d time.Duration, stop chan struct{
 
 func (h *handoffActor) startPass(c actor.Context, drainTarget string) {
 	if h.running {
-		return // a drain waits for the pass after this one
+		return // a drain waits for the pass after this one (onPassDone)
 	}
 	h.running = true
+	h.passes++
 	root, self := c.ActorSystem().Root, c.Self()
 	view := h.env.view()
 	h.env.spawn(func() {
@@ -116,10 +120,19 @@ func (h *handoffActor) onPassDone(c actor.Context, m *hintPassDone) {
 	}
 	sort.Slice(sums, func(i, j int) bool { return sums[i].Target < sums[j].Target })
 	h.publish(sums)
-	drains := h.drains
-	h.drains = nil
-	for _, d := range drains {
+	// A drain is answered by the first pass that started after it; one
+	// asked during this pass starts the next at once.
+	var waiting []hintDrain
+	for _, d := range h.drains {
+		if d.pass > h.passes {
+			waiting = append(waiting, d)
+			continue
+		}
 		d.reply <- hintDrainResult{delivered: h.delivered.Load() - d.deliveredBefore, remaining: uint64(h.remaining(d.target))}
+	}
+	h.drains = waiting
+	if len(waiting) > 0 {
+		h.startPass(c, waiting[0].target)
 	}
 }
 
