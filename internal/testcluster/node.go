@@ -25,6 +25,13 @@ type NodeOptions struct {
 	Clustered  bool     // open a route port
 	NATSURL    string   // use this NATS server instead of embedding one
 	Extra      []string // more flags
+	// Host is the address the node listens on and is reached at (all of
+	// its ports); empty means 127.0.0.1.
+	Host string
+	// Wrap is a command prefix the node runs under, such as
+	// `ip netns exec NS`; it must exec kvnode in place so that signals
+	// reach it.
+	Wrap []string
 }
 
 // Node is one kvnode process and the ports and data dir it keeps across
@@ -75,18 +82,30 @@ func (n *Node) URL() string {
 	if n.Opts.NATSURL != "" {
 		return n.Opts.NATSURL
 	}
-	return fmt.Sprintf("nats://127.0.0.1:%d", n.ClientPort)
+	return fmt.Sprintf("nats://%s", n.addr(n.ClientPort))
 }
 
 // RouteURL is the node's NATS route URL, for other nodes' --join.
-func (n *Node) RouteURL() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.ClusterPort) }
+func (n *Node) RouteURL() string { return fmt.Sprintf("nats://%s", n.addr(n.ClusterPort)) }
+
+// HTTPURL is the base URL of the node's /healthz and /metrics.
+func (n *Node) HTTPURL() string { return "http://" + n.addr(n.HTTPPort) }
+
+// addr is host:port on the node's listen host.
+func (n *Node) addr(port int) string {
+	host := n.Opts.Host
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, fmt.Sprint(port))
+}
 
 // Args are the kvnode flags of this node.
 func (n *Node) Args() []string {
 	o := n.Opts
 	args := []string{"--name", o.Name, "--data-dir", n.DataDir,
-		"--listen", fmt.Sprintf("127.0.0.1:%d", n.ClientPort),
-		"--http-listen", fmt.Sprintf("127.0.0.1:%d", n.HTTPPort), "--log-level", "debug"}
+		"--listen", n.addr(n.ClientPort),
+		"--http-listen", n.addr(n.HTTPPort), "--log-level", "debug"}
 	if o.Zone != "" {
 		args = append(args, "--zone", o.Zone)
 	}
@@ -100,7 +119,7 @@ func (n *Node) Args() []string {
 		args = append(args, "--sync", o.Sync)
 	}
 	if n.ClusterPort > 0 {
-		args = append(args, "--cluster-listen", fmt.Sprintf("127.0.0.1:%d", n.ClusterPort))
+		args = append(args, "--cluster-listen", n.addr(n.ClusterPort))
 	}
 	if o.NATSURL != "" {
 		args = append(args, "--nats-url", o.NATSURL)
@@ -123,7 +142,8 @@ func (n *Node) Start() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(n.bin, n.Args()...)
+	argv := append(append(append([]string{}, n.Opts.Wrap...), n.bin), n.Args()...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
@@ -166,7 +186,7 @@ func (n *Node) waitListening(timeout time.Duration) error {
 // only once the node serves requests.
 func (n *Node) healthy() bool {
 	c := http.Client{Timeout: 200 * time.Millisecond}
-	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.HTTPPort))
+	resp, err := c.Get(n.HTTPURL() + "/healthz")
 	if err != nil {
 		return false
 	}
