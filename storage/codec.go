@@ -32,6 +32,7 @@ const (
 	fieldSiblingContentType = 4
 	fieldSiblingTombstone   = 5
 	fieldSiblingTimestamp   = 6
+	fieldSiblingWriteID     = 7 // absent in records stored before it existed: reads as 0, no write id
 
 	fieldEntryNode    = 1
 	fieldEntryCounter = 2
@@ -49,6 +50,7 @@ func RecordToProto(r vclock.Record) *messages.Record {
 			b := &backing[i]
 			b.Node, b.Counter, b.Value = s.Dot.Node, s.Dot.Counter, s.Value
 			b.ContentType, b.Tombstone, b.Timestamp = s.ContentType, s.Tombstone, s.Timestamp
+			b.WriteId = s.WriteID
 			p.Siblings[i] = b
 		}
 	}
@@ -78,6 +80,7 @@ func RecordFromProto(p *messages.Record) vclock.Record {
 				ContentType: s.GetContentType(),
 				Tombstone:   s.GetTombstone(),
 				Timestamp:   s.GetTimestamp(),
+				WriteID:     s.GetWriteId(),
 			}
 		}
 	}
@@ -210,7 +213,8 @@ func siblingSize(s vclock.Sibling) int {
 		sizeLen(fieldSiblingValue, len(s.Value)) +
 		sizeLen(fieldSiblingContentType, len(s.ContentType)) +
 		sizeBool(fieldSiblingTombstone, s.Tombstone) +
-		sizeUint(fieldSiblingTimestamp, uint64(s.Timestamp))
+		sizeUint(fieldSiblingTimestamp, uint64(s.Timestamp)) +
+		sizeUint(fieldSiblingWriteID, s.WriteID)
 }
 
 func appendSibling(b []byte, s vclock.Sibling) []byte {
@@ -225,7 +229,8 @@ func appendSibling(b []byte, s vclock.Sibling) []byte {
 		b = protowire.AppendTag(b, fieldSiblingTombstone, protowire.VarintType)
 		b = protowire.AppendVarint(b, 1)
 	}
-	return appendUint(b, fieldSiblingTimestamp, uint64(s.Timestamp))
+	b = appendUint(b, fieldSiblingTimestamp, uint64(s.Timestamp))
+	return appendUint(b, fieldSiblingWriteID, s.WriteID)
 }
 
 func entrySize(e vclock.Entry) int {

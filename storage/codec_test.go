@@ -2,11 +2,13 @@ package storage
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -51,15 +53,36 @@ func randRecord(rng *rand.Rand) vclock.Record {
 			s.ContentType = "application/json; ü"
 		}
 		s.Timestamp = rng.Int64() - math.MaxInt64/2
+		s.WriteID = randWriteID(rng, r.Siblings)
 		r.Siblings = append(r.Siblings, s)
 	}
 	return r
 }
 
+// randWriteID returns none, an edge value, a random id, or (twins) the id of
+// an earlier sibling.
+func randWriteID(rng *rand.Rand, earlier []vclock.Sibling) uint64 {
+	switch rng.IntN(5) {
+	case 0:
+		return 0
+	case 1:
+		return math.MaxUint64
+	case 2:
+		if len(earlier) > 0 {
+			return earlier[rng.IntN(len(earlier))].WriteID
+		}
+	}
+	return rng.Uint64() >> rng.IntN(64)
+}
+
 func TestEncodeMatchesProtoMarshal(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
+	withIDs := 0
 	for i := range 2000 {
 		r := randRecord(rng)
+		if slices.ContainsFunc(r.Siblings, func(s vclock.Sibling) bool { return s.WriteID != 0 }) {
+			withIDs++
+		}
 		want, err := proto.MarshalOptions{Deterministic: true}.Marshal(RecordToProto(r))
 		if err != nil {
 			t.Fatal(err)
@@ -67,6 +90,43 @@ func TestEncodeMatchesProtoMarshal(t *testing.T) {
 		got := EncodeRecord(r)
 		if !bytes.Equal(got[checksumLen:], want) {
 			t.Fatalf("record %d: hand encoding differs from proto.Marshal\n got %x\nwant %x", i, got[checksumLen:], want)
+		}
+	}
+	if withIDs < 500 {
+		t.Fatalf("only %d of 2000 records had a write id", withIDs)
+	}
+}
+
+// Write ids came after the first stored records. A record without field 7
+// must still decode, with WriteID 0, and one with it must decode to its id.
+// Both bodies are spelled out so that the field's number and place stay
+// pinned.
+func TestWriteIDEncoding(t *testing.T) {
+	sib := vclock.Sibling{Dot: vclock.Dot{Node: "a", Counter: 1}, Value: []byte("v"), Timestamp: 42}
+	ctx := vclock.VV{{Node: "a", Counter: 1}}
+	for _, tc := range []struct {
+		name string
+		id   uint64
+		body string
+	}{
+		{"stored before write ids", 0, "0a0a" + "0a0161" + "1001" + "1a0176" + "302a" + "12050a01611001"},
+		{"with a write id", 300, "0a0d" + "0a0161" + "1001" + "1a0176" + "302a" + "38ac02" + "12050a01611001"},
+	} {
+		body, err := hex.DecodeString(tc.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DecodeRecord(withChecksum(body))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		sib.WriteID = tc.id
+		want := vclock.Record{Siblings: []vclock.Sibling{sib}, Context: ctx}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: decoded %+v, want %+v", tc.name, got, want)
+		}
+		if enc := EncodeRecord(want); !bytes.Equal(enc[checksumLen:], body) {
+			t.Fatalf("%s: encoded %x, want %x", tc.name, enc[checksumLen:], body)
 		}
 	}
 }
@@ -170,6 +230,7 @@ func FuzzDecodeRecord(f *testing.F) {
 	}
 	f.Add([]byte{})
 	f.Add([]byte{0, 0, 0, 0, 0x0a})
+	f.Add(withChecksum([]byte{0x0a, 0x04, 0x10, 0x01, 0x38, 0x07, 0x12, 0x05, 0x0a, 0x00, 0x10, 0x01})) // write id 7
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkDifferential(t, b)
 		checkDecode(t, b)
@@ -242,6 +303,11 @@ func TestDecoderMatchesProto(t *testing.T) {
 		{0x12, 0x03, 0x0a, 0x01, 0xff},       // invalid UTF-8 node
 		{0x0d, 1, 2, 3, 4},                   // field 1 as fixed32
 		{0x12, 0x09, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, // negative time
+		{0x0a, 0x02, 0x38, 0x05},             // write id 5
+		{0x0a, 0x04, 0x38, 0x05, 0x38, 0x06}, // repeated write id: last wins
+		{0x0a, 0x02, 0x3a, 0x00},             // write id as bytes: unknown, skipped
+		{0x0a, 0x0b, 0x38, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, // max write id
+		{0x0a, 0x0b, 0x38, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}, // varint overflow
 	}
 	for _, b := range edge {
 		checkDifferential(t, b)

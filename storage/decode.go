@@ -135,6 +135,8 @@ func decodeSibling(b []byte) (s vclock.Sibling, err error) {
 			s.Tombstone = f.varint != 0
 		case f.is(fieldSiblingTimestamp, protowire.VarintType):
 			s.Timestamp = int64(f.varint)
+		case f.is(fieldSiblingWriteID, protowire.VarintType):
+			s.WriteID = f.varint
 		}
 	}
 	return s, nil
