@@ -5,7 +5,7 @@
 //
 // Connect dials NATS and returns a Client that owns the connection; New
 // wraps a *nats.Conn the caller already has. A Client is safe for
-// concurrent use, and one Client per process is enough: every call is one
+// concurrent use, and one Client per process is enough: every call is a
 // NATS request-reply on the shared connection.
 //
 //	c, err := client.Connect("nats://127.0.0.1:4222")
@@ -23,15 +23,25 @@
 //     ErrInvalidArgument. A ctx already done fails the call before it
 //     touches the network; a ctx that ends during the call fails it with an
 //     error that is ctx.Err() (and ErrTimeout too, for a deadline).
-//  2. Every key, namespace and status call is sent to kv.api.<op>, where
-//     some node of the cluster coordinates it (the maintenance calls below
-//     are the exception). The node is the authority on every check; the client
-//     repeats only the cheap ones (empty key, negative R or W, negative
-//     timeout) so that those fail without a round trip.
+//  2. Get, Put, Delete and Status go to one node, which coordinates the
+//     call: by default the node that embeds the NATS server the client is
+//     connected to, on kv.api.node.<id>.<op>, two route hops shorter than
+//     a delivery to another node; with ViaNode, the node it names
+//     (ErrNoServers when that node is down). They go to the shared
+//     kv.api.<op>, where NATS picks any node, with WithAnyNode, or when
+//     the connected server embeds no node (a plain NATS server; the client
+//     learns it from one "no responders", retries there and remembers).
+//     CreateNamespace and ListNamespaces always use the shared
+//     kv.api.ns.create and kv.api.ns.list; the maintenance calls below go to
+//     the node they name. The node is the authority on every check; the
+//     client repeats only the cheap ones (empty key, negative R or W,
+//     negative timeout, a malformed namespace definition, an invalid node
+//     id) so that those fail without a round trip.
 //  3. To update a value, read it and send the Result's Context back with
 //     WithContext: the write then supersedes exactly what the read saw. A
-//     Put without a context is a blind write; in a namespace in siblings mode
-//     (the default) it becomes a sibling of any value stored concurrently.
+//     Put without a context is a blind write: it supersedes nothing, so in a
+//     namespace in siblings mode (the default) it becomes a sibling of every
+//     value the key already holds.
 //  4. A Get may return several values (Result.Siblings). Resolve them in
 //     the application, then Put the merged value with the Get's Context.
 //  5. Deletes write a tombstone; like Put, they take the context of a read.
@@ -64,8 +74,8 @@
 //
 // Per call, as functional options: WithR and WithW (0 means the namespace's
 // default), WithNamespace (default "default"), WithContext, WithContentType,
-// WithTimeout, and Strict or Sloppy quorum. Get sends R only; Put and
-// Delete send W only.
+// WithTimeout, Strict or Sloppy quorum, and ViaNode. Get sends R only; Put
+// and Delete send W only.
 //
 // WithTimeout is the server-side timeout: how long the coordinating node
 // waits for its quorum before it answers ERROR_CODE_TIMEOUT. The client
@@ -84,7 +94,8 @@
 // member ids to ask come from Status. Because they live under kv.admin.>,
 // NATS permissions can keep applications to kv.api.> and leave these to
 // operators. DrainHints and RepairNow answer only when their work is done:
-// without a ctx deadline they wait up to AdminWorkTimeout (60s).
+// without a ctx deadline they wait up to AdminWorkTimeout (60s), or the
+// client's default timeout if that is longer.
 //
 //	st, err := c.Status(ctx)
 //	for _, m := range st.Members {
