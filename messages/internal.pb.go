@@ -162,8 +162,9 @@ type Sibling struct {
 	// Hybrid wall time of the write in unix nanoseconds (last-write-wins).
 	Timestamp int64 `protobuf:"varint,6,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
 	// Identifies the client write that made this sibling (0: none). Two
-	// siblings with one write id are one write whose coordinating step ran
-	// twice (a retry after a timeout); merges keep only one of them.
+	// siblings with one write id are copies of one write whose coordinating
+	// step ran twice (a retry after a timeout): a read shows only one of
+	// them, and the next write replaces both.
 	WriteId       uint64 `protobuf:"varint,7,opt,name=write_id,json=writeId,proto3" json:"write_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
