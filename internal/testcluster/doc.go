@@ -5,5 +5,7 @@
 //
 // Rules: every process it starts is killed when the test ends; waits are
 // conditions polled against a deadline, never fixed sleeps; only loopback
-// addresses are used.
+// addresses are used, except by NewNet, which puts nodes in network
+// namespaces of its own on a private bridge so that a test can cut links
+// between them (netns.go), and removes all of it when the test ends.
 package testcluster
