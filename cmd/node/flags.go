@@ -56,6 +56,7 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	fs.IntVar(&cfg.AERate, "ae-rate", 8<<20, "bytes per second an anti-entropy exchange may move")
 	fs.DurationVar(&cfg.TreeRebuildInterval, "tree-rebuild-interval", time.Hour, "how old Merkle trees get before they are rebuilt from storage (which also finds rotted records)")
 	fs.IntVar(&cfg.TreeRebuildRate, "tree-rebuild-rate", 100_000, "records per second a tree rebuild may hash")
+	fs.DurationVar(&cfg.HintInterval, "hint-interval", time.Second, "how often hints are looked at: delivered to nodes that are back, or dropped past a bound")
 	fs.IntVar(&cfg.HintRate, "hint-rate", 4<<20, "bytes per second of hint delivery to nodes that are back")
 	fs.IntVar(&cfg.HintMaxCount, "hint-max-count", 1_000_000, "hints kept per target node; past it the oldest are dropped (anti-entropy repairs them)")
 	fs.Int64Var(&cfg.HintMaxBytes, "hint-max-bytes", 1<<30, "hint bytes kept per target node; past it the oldest are dropped")
