@@ -74,6 +74,9 @@ func (p *partitionActor) setTrees(trees map[string]*nsTree) {
 func (p *partitionActor) recordChanged(ns, key string, old vclock.Record, hadOld bool, cur vclock.Record, hasCur bool) {
 	t := p.trees[ns]
 	if t == nil {
+		if p.trees == nil { // the first build failed; later writes still count
+			p.trees = map[string]*nsTree{}
+		}
 		t = &nsTree{}
 		p.trees[ns] = t
 	}
