@@ -1,7 +1,9 @@
 package actors
 
 import (
+	"cmp"
 	"errors"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 
@@ -23,16 +25,26 @@ type exchange struct {
 	namespace string
 	peer      string
 	pace      *pacer
+
+	mu sync.Mutex // guards the counters: keys are repaired concurrently
 	// bytes counts the payload of calls to the peer, both ways.
 	bytes    int
 	repaired int
 }
 
+// repairInFlight bounds the keys one exchange repairs at a time: each key
+// costs two reads and up to two merges, round trips that a wiped replica
+// would otherwise pay one after the other.
+const repairInFlight = 8
+
 func (x *exchange) ask(node string, c *replicaCall) replicaResult {
 	c.partition, c.namespace = x.partition, x.namespace
 	res := x.env.call(node, c)
 	if node != x.env.self {
-		x.bytes += proto.Size(replicaRequestProto(c)) + proto.Size(replicaResponseProto(res))
+		n := proto.Size(replicaRequestProto(c)) + proto.Size(replicaResponseProto(res))
+		x.mu.Lock()
+		x.bytes += n
+		x.mu.Unlock()
 	}
 	return res
 }
@@ -48,12 +60,36 @@ func (x *exchange) run() error {
 	if err := errors.Join(mine.err, theirs.err); err != nil {
 		return err
 	}
-	for _, key := range differingKeys(mine.keys, theirs.keys) {
-		if err := x.repairKey(key); err != nil {
-			return err
+	return x.repairKeys(differingKeys(mine.keys, theirs.keys))
+}
+
+// repairKeys repairs keys, repairInFlight at a time; it stops starting new
+// ones after the first error, and returns it.
+func (x *exchange) repairKeys(keys []string) error {
+	sem := make(chan struct{}, repairInFlight)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for _, key := range keys {
+		mu.Lock()
+		failed := first != nil
+		mu.Unlock()
+		if failed {
+			break
 		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := x.repairKey(key); err != nil {
+				mu.Lock()
+				first = cmp.Or(first, err)
+				mu.Unlock()
+			}
+		}()
 	}
-	return nil
+	wg.Wait()
+	return first
 }
 
 // differingLeaves descends both trees through the nodes that differ.
@@ -128,7 +164,9 @@ func (x *exchange) repairKey(key string) error {
 			errs = append(errs, x.ask(node, &replicaCall{op: messages.ReplicaOp_REPLICA_OP_MERGE, key: key, mode: mode, record: merged}).err)
 		}
 	}
+	x.mu.Lock()
 	x.repaired++
+	x.mu.Unlock()
 	return errors.Join(errs...)
 }
 

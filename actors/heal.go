@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/quorumkv/quorumkv/messages"
@@ -53,20 +54,25 @@ func (e *healEnv) mode(ns string) messages.ConflictMode {
 }
 
 // pacer spaces work out to a rate in units per second: wait(n) returns
-// once n more units fit the budget, or false on shutdown.
+// once n more units fit the budget, or false on shutdown. Safe for
+// concurrent use.
 type pacer struct {
 	rate int
-	next time.Time
 	quit <-chan struct{}
+
+	mu   sync.Mutex
+	next time.Time // when the budget spent so far is paid off
 }
 
 func (p *pacer) wait(n int) bool {
+	p.mu.Lock()
 	now := time.Now()
 	if p.next.Before(now) {
 		p.next = now
 	}
 	p.next = p.next.Add(time.Duration(float64(n) / float64(p.rate) * float64(time.Second)))
-	d := time.Until(p.next)
+	d := p.next.Sub(now)
+	p.mu.Unlock()
 	if d < time.Millisecond {
 		return true
 	}
