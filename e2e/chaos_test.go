@@ -46,7 +46,19 @@ func (a *ackLog) add(k, v string) {
 // store stays writeable with a node down), then reads back every write that
 // was acknowledged with W=2: none may be lost.
 func TestChaosKillRestartLosesNoAcknowledgedWrite(t *testing.T) {
-	cl := startCluster(t, 3)
+	runChaos(t, 3, 1)
+}
+
+// TestChaosTwoDownOfFive is the same on 5 nodes with up to two down at a
+// time (Dynamo §4.6): writes taken by fallbacks live on as hints, and a
+// read right after the nodes return must still find every one, through
+// the hints not yet delivered if need be.
+func TestChaosTwoDownOfFive(t *testing.T) {
+	runChaos(t, 5, 2)
+}
+
+func runChaos(t *testing.T, size, maxDown int) {
+	cl := startCluster(t, size)
 	urls := make([]string, len(cl.Nodes))
 	for i, n := range cl.Nodes {
 		urls[i] = n.URL()
@@ -61,7 +73,7 @@ func TestChaosKillRestartLosesNoAcknowledgedWrite(t *testing.T) {
 			chaosWriter(t, strings.Join(urls, ","), w, acked, stop)
 		}()
 	}
-	kills := chaosKills(t, cl, chaosDuration(t))
+	kills := chaosKills(t, cl, chaosDuration(t), maxDown)
 	close(stop)
 	wg.Wait()
 	cl.WaitMembers(60*time.Second, cl.Nodes...)
@@ -93,26 +105,34 @@ func chaosWriter(t *testing.T, urls string, w int, acked *ackLog, stop <-chan st
 	}
 }
 
-// chaosKills SIGKILLs a random node, restarts it on the same data dir and
-// waits for the cluster to heal, again and again for d.
-func chaosKills(t *testing.T, cl *testcluster.Cluster, d time.Duration) int {
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+// chaosKills SIGKILLs up to maxDown random nodes, restarts them on the
+// same data dirs and waits for the cluster to heal, again and again for d.
+func chaosKills(t *testing.T, cl *testcluster.Cluster, d time.Duration, maxDown int) int {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("chaos seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 7))
 	deadline := time.Now().Add(d)
 	kills := 0
 	for time.Now().Before(deadline) {
-		victim := cl.Nodes[rng.IntN(len(cl.Nodes))]
-		victim.Kill()
-		kills++
-		// Keep it down long enough for the others to notice and route
-		// around it, so writes meet a detector that has caught up too.
-		others := make([]*testcluster.Node, 0, len(cl.Nodes)-1)
+		order := rng.Perm(len(cl.Nodes))
+		victims := map[*testcluster.Node]bool{}
+		for _, i := range order[:1+rng.IntN(maxDown)] {
+			victims[cl.Nodes[i]] = true
+			cl.Nodes[i].Kill()
+			kills++
+		}
+		// Keep them down long enough for the others to notice and route
+		// around them, so writes meet a detector that has caught up too.
+		var others []*testcluster.Node
 		for _, n := range cl.Nodes {
-			if n != victim {
+			if !victims[n] {
 				others = append(others, n)
 			}
 		}
 		cl.WaitMembers(30*time.Second, others...)
-		victim.MustStart()
+		for v := range victims {
+			v.MustStart()
+		}
 		cl.WaitMembers(30*time.Second, cl.Nodes...)
 	}
 	return kills
