@@ -289,3 +289,33 @@ func assertAllDeleted(t *testing.T, cl *testcluster.Cluster, keys []string, r in
 		}
 	}
 }
+
+// Hints are bounded per target: past --hint-max-count the oldest are
+// dropped (counted in quorumkv_hints_dropped_total), and anti-entropy
+// repairs what they held once the target is back.
+func TestHintBoundDropsOldestAndAntiEntropyRepairs(t *testing.T) {
+	cl := clusterWith(t, 4, "--hint-max-count", "3")
+	n4 := cl.Nodes[3]
+	n4.Kill()
+	cl.WaitMembers(30*time.Second, cl.Nodes[:3]...)
+	c := cl.Client(cl.Nodes[0])
+	want := map[string]string{}
+	for i := range 40 {
+		k, v := spreadKey("hb", i), fmt.Sprintf("v%d", i)
+		put(t, c, k, v, client.WithW(2))
+		want[k] = v
+	}
+	testcluster.WaitFor(t, 30*time.Second, "hints past the bound dropped", func() bool {
+		for _, n := range cl.Nodes[:3] {
+			if metric(n, "quorumkv_hints") > 3 {
+				return false
+			}
+		}
+		return sumMetric(cl.Nodes[:3], "quorumkv_hints_dropped_total") > 0
+	})
+	dropped := sumMetric(cl.Nodes[:3], "quorumkv_hints_dropped_total")
+	n4.MustStart()
+	cl.WaitMembers(60*time.Second, cl.Nodes...)
+	took := waitReadable(t, cl, want, 120*time.Second, "every key readable through every node after the dropped hints were repaired")
+	t.Logf("%v hints dropped past the bound; every key readable through every node %v after n4 returned", dropped, took.Round(time.Millisecond))
+}
