@@ -54,9 +54,10 @@
 //     Writes from one goroutine are applied in Put order, and once a write's
 //     Wait returned nil, every write applied before it is durable too (one
 //     WAL, synced in order).
-//   - SyncNone: Wait returns nil at once; the WAL is written but not synced.
-//     A process crash loses nothing; an OS crash or power cut may lose recent
-//     writes.
+//   - SyncNone: Wait returns nil at once; nothing is synced. Pebble's WAL
+//     writer hands writes to the OS in 32 KiB blocks from a background
+//     goroutine, so a process crash loses the latest writes, and an OS crash
+//     or power cut also what the OS had not written back (options.go).
 //
 // A write is acknowledged to a client only after Wait returned nil. Wait must
 // be called exactly once per Pending (it releases the batch). SetMeta is
