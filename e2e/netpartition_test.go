@@ -1,14 +1,11 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,7 +78,7 @@ func TestNetPartitionMinorityCatchesUpAfterHeal(t *testing.T) {
 	}
 
 	repairsBefore := readRepairs(cl.Nodes)
-	mergesBefore := nodeMetric(n3, `quorumkv_replica_ops_total{op="merge"}`)
+	mergesBefore := metric(n3, `quorumkv_replica_ops_total{op="merge"}`)
 	nw.Heal()
 	healed := time.Now()
 	cl.WaitMembers(60*time.Second, n1, n2, n3)
@@ -124,7 +121,7 @@ func TestNetPartitionMinorityCatchesUpAfterHeal(t *testing.T) {
 		return len(pending) == 0 && minorityOnN1
 	})
 	t.Logf("converged %v after the heal; n3 took %v merges", time.Since(healed).Round(time.Millisecond),
-		nodeMetric(n3, `quorumkv_replica_ops_total{op="merge"}`)-mergesBefore)
+		metric(n3, `quorumkv_replica_ops_total{op="merge"}`)-mergesBefore)
 	if after := readRepairs(cl.Nodes); after != repairsBefore {
 		t.Errorf("read repairs went from %v to %v: the convergence is not anti-entropy's alone", repairsBefore, after)
 	}
@@ -211,27 +208,7 @@ func antiEntropyFlags(t *testing.T) []string {
 func readRepairs(nodes []*testcluster.Node) float64 {
 	var sum float64
 	for _, n := range nodes {
-		sum += nodeMetric(n, "quorumkv_read_repairs_total")
+		sum += metric(n, "quorumkv_read_repairs_total")
 	}
 	return sum
-}
-
-// nodeMetric reads one Prometheus sample (name with labels, as exposed)
-// from a node's /metrics wherever the node listens; -1 when unreachable.
-func nodeMetric(n *testcluster.Node, series string) float64 {
-	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(n.HTTPURL() + "/metrics")
-	if err != nil {
-		return -1
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, series+" ") {
-			v, _ := strconv.ParseFloat(strings.TrimSpace(line[len(series):]), 64)
-			return v
-		}
-	}
-	return 0
 }

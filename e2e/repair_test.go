@@ -14,9 +14,10 @@ import (
 )
 
 // metric reads one Prometheus sample (name with labels, as exposed) from a
-// node's /metrics.
+// node's /metrics, wherever the node listens; -1 when it does not answer.
 func metric(n *testcluster.Node, series string) float64 {
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", n.HTTPPort))
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(n.HTTPURL() + "/metrics")
 	if err != nil {
 		return -1
 	}

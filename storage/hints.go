@@ -36,11 +36,7 @@ func (h Hint) HasTarget(node string) bool {
 }
 
 func appendHintKey(dst []byte, partition int, namespace, key string) []byte {
-	dst = append(dst, prefixHint)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(partition))
-	dst = append(dst, namespace...)
-	dst = append(dst, 0)
-	return append(dst, key...)
+	return appendKey(dst, prefixHint, partition, namespace, key)
 }
 
 // GetHint reads the hint of (partition, namespace, key). A hint that fails

@@ -44,7 +44,13 @@ func recordKeyLen(namespace, key string) int {
 // appendRecordKey appends the record key of (partition, namespace, key).
 // The caller has checked the arguments.
 func appendRecordKey(dst []byte, partition int, namespace, key string) []byte {
-	dst = append(dst, prefixRecord)
+	return appendKey(dst, prefixRecord, partition, namespace, key)
+}
+
+// appendKey appends prefix | partition | namespace | 0x00 | key: the shape
+// of record and hint keys.
+func appendKey(dst []byte, prefix byte, partition int, namespace, key string) []byte {
+	dst = append(dst, prefix)
 	dst = binary.BigEndian.AppendUint32(dst, uint32(partition))
 	dst = append(dst, namespace...)
 	dst = append(dst, 0)
