@@ -82,12 +82,12 @@ func (n *Node) prepare(namespace, key string, o *messages.RequestOptions) (scatt
 		return scatter{}, err
 	}
 	v := n.view.Load()
-	if len(v.members) < plan.n {
-		n.warnUnderReplicated(ns.Name, plan.n, len(v.members))
+	if len(v.members) < plan.N {
+		n.warnUnderReplicated(ns.Name, plan.N, len(v.members))
 	}
-	plan = plan.clampToCluster(len(v.members))
+	plan = plan.ClampTo(len(v.members))
 	part := ring.PartitionOf([]byte(key), n.cfg.Partitions)
-	return scatter{node: n, key: key, ns: ns.Name, part: part, plan: plan, began: began}, nil
+	return scatter{node: n, key: key, ns: ns.Name, part: part, plan: plan, mode: ns.Mode, began: began}, nil
 }
 
 // prepareWrite is prepare plus the causal context a put or delete carries.

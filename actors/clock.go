@@ -1,34 +1,36 @@
 package actors
 
 import (
-	"sync/atomic"
+	"sync"
 	"time"
+
+	"github.com/quorumkv/quorumkv/vclock"
 )
 
-// hybridClock gives strictly increasing unix-nano timestamps that follow the
-// wall clock: a write's last-write-wins timestamp is never lower than one
-// this node issued before, even if the wall clock steps back.
+// hybridClock is this node's last-write-wins clock: a vclock.HLC over the
+// wall clock. Every partition actor stamps writes with it, from its own
+// goroutine, hence the mutex. The zero value is ready to use.
 type hybridClock struct {
-	last atomic.Int64
+	mu  sync.Mutex
+	hlc *vclock.HLC // made on first use
 }
 
 func (h *hybridClock) now() int64 {
-	wall := time.Now().UnixNano()
-	for {
-		last := h.last.Load()
-		next := max(wall, last+1)
-		if h.last.CompareAndSwap(last, next) {
-			return next
-		}
-	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.clockLocked().Now()
 }
 
 // observe moves the clock past a timestamp seen from another node.
 func (h *hybridClock) observe(ts int64) {
-	for {
-		last := h.last.Load()
-		if ts <= last || h.last.CompareAndSwap(last, ts) {
-			return
-		}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.clockLocked().Observe(ts)
+}
+
+func (h *hybridClock) clockLocked() *vclock.HLC {
+	if h.hlc == nil {
+		h.hlc = vclock.NewHLC(func() int64 { return time.Now().UnixNano() })
 	}
+	return h.hlc
 }

@@ -1,51 +1,55 @@
 package actors
 
 import (
-	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/quorumkv/quorumkv/messages"
+	"github.com/quorumkv/quorumkv/quorum"
 	"github.com/quorumkv/quorumkv/vclock"
+)
+
+// The coordinator actors hold no decisions: package quorum makes them
+// (which replicas, when to answer, what to repair), and the actors feed it
+// replies and the deadline and carry out what it returns.
+type (
+	quorumEvent  = quorum.Event[vclock.Record]
+	quorumEffect = quorum.Effect[vclock.Record]
 )
 
 // replicaReply carries one replica's answer back into a coordinator.
 type replicaReply struct {
 	node  string
-	phase phase
+	phase quorum.Phase
 	res   replicaResult
 }
 
-// phase tells a coordinator which of its rounds a reply belongs to.
-type phase uint8
-
-const (
-	phaseRead phase = iota
-	phaseCoordinate
-	phaseReplicate
-	phaseWriteBack
-)
+// event is the reply as the quorum state machine takes it.
+func (r *replicaReply) event() quorumEvent {
+	if r.res.err != nil {
+		return quorum.ReplyFailed[vclock.Record](r.node, r.phase)
+	}
+	ev := quorum.ReplyOK(r.node, r.phase, r.res.record, r.res.found)
+	ev.Actor = r.res.actor
+	return ev
+}
 
 // requestDeadline fires when a request's timeout passes.
 type requestDeadline struct{}
 
-// scatter is the shared state of a coordinator's rounds: which replicas are
-// in flight, which answered, and which spares remain for sloppy quorum.
+// scatter is what both coordinator actors share: the request, its plan,
+// its deadline, and the plumbing from effects to replica calls.
 type scatter struct {
-	node     *Node
-	self     *actor.PID
-	key      string
-	ns       string
-	part     int
-	plan     quorumPlan
-	homes    []string // the key's home replicas
-	spare    []string
-	inflight int
-	ok       int
-	answered bool
-	timer    *time.Timer
-	began    time.Time
+	node  *Node
+	self  *actor.PID
+	key   string
+	ns    string
+	part  int
+	plan  quorum.Plan
+	mode  messages.ConflictMode
+	timer *time.Timer
+	began time.Time
 }
 
 // start arms the deadline timer; the timer's message goes through the
@@ -53,31 +57,40 @@ type scatter struct {
 func (s *scatter) start(c actor.Context) {
 	s.self = c.Self()
 	root, self := s.node.system.Root, s.self
-	s.timer = time.AfterFunc(s.plan.timeout, func() { root.Send(self, &requestDeadline{}) })
+	s.timer = time.AfterFunc(s.plan.Timeout, func() { root.Send(self, &requestDeadline{}) })
 }
 
-// send issues one replica call whose reply comes back as a replicaReply.
-func (s *scatter) send(node string, ph phase, call *replicaCall) {
-	root, self := s.node.system.Root, s.self
-	call.partition, call.namespace, call.key, call.mode = s.part, s.ns, s.key, s.plan.mode
-	call.done = func(res replicaResult) { root.Send(self, &replicaReply{node: node, phase: ph, res: res}) }
-	s.node.router.call(node, call)
-}
+// targets places the request on the key's preference list.
+func (s *scatter) targets() quorum.Targets { return s.node.targets(s.part, s.plan) }
 
-// isHome reports whether node is one of the key's home replicas.
-func (s *scatter) isHome(node string) bool { return slices.Contains(s.homes, node) }
-
-// nextSpare takes the next fallback, if any is left.
-func (s *scatter) nextSpare() (string, bool) {
-	if len(s.spare) == 0 {
-		return "", false
+// call issues the replica call of a Send effect. Its reply comes back as a
+// replicaReply, except a Repair's, whose outcome nobody waits for.
+func (s *scatter) call(e quorumEffect, call *replicaCall) {
+	call.partition, call.namespace, call.key, call.mode, call.hintFor = s.part, s.ns, s.key, s.mode, e.HintFor
+	if e.Phase == quorum.Repair {
+		call.done = func(replicaResult) {}
+	} else {
+		root, self, node, ph := s.node.system.Root, s.self, e.To, e.Phase
+		call.done = func(res replicaResult) { root.Send(self, &replicaReply{node: node, phase: ph, res: res}) }
 	}
-	n := s.spare[0]
-	s.spare = s.spare[1:]
-	return n, true
+	s.node.router.call(e.To, call)
 }
 
-// stop ends the coordinator once nothing more can arrive that it cares for.
+// failureLogs name a failed call by its phase.
+var failureLogs = map[quorum.Phase]string{
+	quorum.Read:       "replica read failed",
+	quorum.Coordinate: "coordinating replica failed",
+	quorum.Replicate:  "replica write failed",
+	quorum.WriteBack:  "replica write-back failed",
+}
+
+func (s *scatter) logFailure(m *replicaReply) {
+	if m.res.err != nil {
+		s.node.log.Debug(failureLogs[m.phase], "replica", m.node, "err", m.res.err)
+	}
+}
+
+// stop ends the coordinator; replies still on their way are dropped.
 func (s *scatter) stop(c actor.Context) {
 	if s.timer != nil {
 		s.timer.Stop()
@@ -85,11 +98,28 @@ func (s *scatter) stop(c actor.Context) {
 	c.Stop(s.self)
 }
 
-// fireAndForget sends a repair merge whose outcome nobody waits for.
-func (s *scatter) fireAndForget(node string, rec vclock.Record) {
-	s.node.router.call(node, &replicaCall{op: messages.ReplicaOp_REPLICA_OP_MERGE,
-		partition: s.part, namespace: s.ns, key: s.key, mode: s.plan.mode, record: rec,
-		done: func(replicaResult) {}})
+// answerError is a failed quorum answer as the wire carries it.
+func answerError(e *quorum.Error) *apiError {
+	if e == nil {
+		return nil
+	}
+	code := messages.ErrorCode_ERROR_CODE_QUORUM_UNAVAILABLE
+	if e.Code == quorum.Timeout {
+		code = messages.ErrorCode_ERROR_CODE_TIMEOUT
+	}
+	return quorumError(code, e.What, e.Got, e.Needed)
+}
+
+// recordVersions merges and compares records under a namespace's
+// conflict mode, for the quorum coordinators.
+type recordVersions messages.ConflictMode
+
+func (m recordVersions) Sync(a, b vclock.Record) vclock.Record {
+	return syncRecords(messages.ConflictMode(m), a, b)
+}
+
+func (m recordVersions) Descends(a, b vclock.Record) bool {
+	return descends(messages.ConflictMode(m), a, b)
 }
 
 // syncRecords merges two replicas' states under the namespace's mode.

@@ -11,9 +11,13 @@
 //     it completes. Its record cache needs no invalidation because it is the
 //     cache's only user.
 //   - A coordinator actor (get or put) exists for one client request. It
-//     computes the key's preference list from the current cluster view,
-//     scatters replica calls, answers after R or W replies (or with
-//     quorum-unavailable / timeout), repairs stale replicas, and stops.
+//     places the request on the key's preference list from the current
+//     cluster view and leaves every decision to a quorum.Get or quorum.Put
+//     value: it feeds it replica replies and the deadline, and carries out
+//     the effects it returns (replica calls, the one answer, stop). Which
+//     replicas are asked, when R or W is reached, read repair and the
+//     strict write-back are decided there, where they are tested without
+//     an actor system.
 //   - The membership actor owns the member table: it gossips heartbeats,
 //     runs the phi-accrual detector and publishes an immutable cluster view
 //     that coordinators read without locks.

@@ -1,43 +1,13 @@
 package actors
 
 import (
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/quorumkv/quorumkv/messages"
 )
 
-func TestChooseTargets(t *testing.T) {
-	pref := []string{"a", "b", "c", "d", "e"}
-	upExcept := func(down ...string) func(string) bool {
-		return func(id string) bool { return !slices.Contains(down, id) }
-	}
-	cases := []struct {
-		name          string
-		n             int
-		strict        bool
-		down          []string
-		active, spare []string
-	}{
-		{"all up, sloppy", 3, false, nil, []string{"a", "b", "c"}, []string{"d", "e"}},
-		{"all up, strict", 3, true, nil, []string{"a", "b", "c"}, nil},
-		{"home down, sloppy takes a fallback", 3, false, []string{"b"}, []string{"a", "c", "d"}, []string{"e", "b"}},
-		{"home down, strict keeps the down one as a last spare", 3, true, []string{"b"}, []string{"a", "c"}, []string{"b"}},
-		{"two home down, sloppy", 3, false, []string{"a", "b"}, []string{"c", "d", "e"}, []string{"a", "b"}},
-		{"everything down", 3, false, pref, nil, pref},
-		{"n larger than the list", 9, false, nil, pref, nil},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			active, spare := chooseTargets(pref, tc.n, tc.strict, upExcept(tc.down...))
-			if !slices.Equal(active, tc.active) || !slices.Equal(spare, tc.spare) {
-				t.Fatalf("active %v spare %v, want %v %v", active, spare, tc.active, tc.spare)
-			}
-		})
-	}
-}
-
+// The wire options reach the plan: the quorum kind, and the timeout in ms.
 func TestPlanRequest(t *testing.T) {
 	ns := &messages.Namespace{Name: "x", N: 3, R: 2, W: 2}
 	cases := []struct {
@@ -65,36 +35,16 @@ func TestPlanRequest(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || p.r != tc.r || p.w != tc.w || p.strict != tc.strict || p.timeout != tc.timeout {
+			if err != nil || p.R != tc.r || p.W != tc.w || p.Strict != tc.strict || p.Timeout != tc.timeout {
 				t.Fatalf("got %+v %v", p, err)
 			}
 		})
 	}
 }
 
-func TestClampToCluster(t *testing.T) {
-	p := quorumPlan{n: 3, r: 2, w: 3}.clampToCluster(1)
-	if p.n != 1 || p.r != 1 || p.w != 1 {
-		t.Fatalf("one node: %+v", p)
-	}
-	p = quorumPlan{n: 3, r: 2, w: 2}.clampToCluster(5)
-	if p.n != 3 || p.r != 2 || p.w != 2 {
-		t.Fatalf("larger cluster must not change the plan: %+v", p)
-	}
-}
-
 func TestCheckKey(t *testing.T) {
 	if checkKey("", 4) == nil || checkKey("12345", 4) == nil || checkKey("1234", 4) != nil {
 		t.Fatal("key limits")
-	}
-}
-
-func TestPreferSelf(t *testing.T) {
-	if got := preferSelf([]string{"a", "b", "c"}, "c"); !slices.Equal(got, []string{"c", "a", "b"}) {
-		t.Fatal(got)
-	}
-	if got := preferSelf([]string{"a", "b"}, "z"); !slices.Equal(got, []string{"a", "b"}) {
-		t.Fatal(got)
 	}
 }
 

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"github.com/quorumkv/quorumkv/quorum"
 	"github.com/quorumkv/quorumkv/ring"
 )
 
@@ -43,11 +44,9 @@ func (n *Node) selfInfo() memberInfo {
 	return memberInfo{id: n.id, zone: n.cfg.Zone, weight: n.cfg.Weight}
 }
 
-// targets picks a request's starting replicas and its spares, and names
-// the key's home replicas (the first n of its preference list).
-func (n *Node) targets(partition int, plan quorumPlan) (active, spare, homes []string) {
+// targets places a request on a partition's preference list, as this
+// node sees the cluster now.
+func (n *Node) targets(partition int, plan quorum.Plan) quorum.Targets {
 	v := n.view.Load()
-	pref := v.ring.PreferenceList(partition)
-	active, spare = chooseTargets(pref, plan.n, plan.strict, v.isUp)
-	return active, spare, pref[:min(plan.n, len(pref))]
+	return quorum.Place(v.ring.PreferenceList(partition), plan, v.isUp)
 }

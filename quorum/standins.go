@@ -1,4 +1,4 @@
-package actors
+package quorum
 
 // standIns records, during one write, which home replica each fallback
 // stands in for (Dynamo §4.6: the hint names the intended recipient).
