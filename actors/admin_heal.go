@@ -147,9 +147,8 @@ func (n *Node) handleRepairNow(m *nats.Msg) {
 func (n *Node) spawnHealing() {
 	env := n.healEnv()
 	n.repair = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &repairActor{env: env} }))
-	h := &handoffActor{env: env,
-		repair:  func(parts []int) { n.system.Root.Send(n.repair, &repairSoon{partitions: parts}) },
-		publish: func(s []*messages.HintSummary) { n.ownHints.Store(&s); n.setHints(n.id, s) }}
+	h := &handoffActor{env: env, summary: n.hintSummary,
+		repair: func(parts []int) { n.system.Root.Send(n.repair, &repairSoon{partitions: parts}) }}
 	n.handoff = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return h }))
 }
 

@@ -107,6 +107,11 @@ type Config struct {
 	// up home replica. Default 10s: a round in sync costs two small calls
 	// per tree and peer, and a wiped replica is refilled within a round.
 	AEInterval time.Duration
+	// NoAntiEntropy turns automatic anti-entropy off: no rounds, no
+	// exchanges when a peer returns, no reaping. Admin "repair now" still
+	// runs. For diagnosis; a cluster without it heals only by hints and
+	// reads, and keeps every tombstone.
+	NoAntiEntropy bool
 	// AERate bounds the record bytes an exchange moves per second, so a
 	// refill never floods the cluster. Default 8 MiB/s.
 	AERate int

@@ -48,7 +48,7 @@ type hintDrainResult struct{ delivered, remaining uint64 }
 type handoffActor struct {
 	env       *healEnv
 	repair    func(partitions []int) // marks partitions for prompt anti-entropy
-	publish   func([]*messages.HintSummary)
+	summary   *hintSummary
 	running   bool
 	passes    int // passes started
 	drains    []hintDrain
@@ -101,6 +101,7 @@ func (h *handoffActor) startPass(c actor.Context, drainTarget string) {
 	}
 	h.running = true
 	h.passes++
+	h.summary.passStarted()
 	root, self := c.ActorSystem().Root, c.Self()
 	view := h.env.view()
 	h.env.spawn(func() {
@@ -112,14 +113,7 @@ func (h *handoffActor) startPass(c actor.Context, drainTarget string) {
 func (h *handoffActor) onPassDone(c actor.Context, m *hintPassDone) {
 	h.running = false
 	h.stats = m.stats
-	var sums []*messages.HintSummary
-	for target, s := range m.stats {
-		if s.count > 0 {
-			sums = append(sums, &messages.HintSummary{Target: target, Partitions: s.partitions})
-		}
-	}
-	sort.Slice(sums, func(i, j int) bool { return sums[i].Target < sums[j].Target })
-	h.publish(sums)
+	h.summary.passEnded(m.stats)
 	// A drain is answered by the first pass that started after it; one
 	// asked during this pass starts the next at once.
 	var waiting []hintDrain

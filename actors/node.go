@@ -36,8 +36,10 @@ type Node struct {
 	metrics *metrics
 	view    atomic.Pointer[clusterView]
 	hints   atomic.Pointer[hintIndex] // undelivered hints across the cluster, from gossip
-	// ownHints is this node's hint summary, which its gossip carries.
-	ownHints atomic.Pointer[[]*messages.HintSummary]
+	// ownHints is this node's hint summary, which its gossip carries;
+	// hintSummary keeps it.
+	ownHints    atomic.Pointer[[]*messages.HintSummary]
+	hintSummary *hintSummary
 	members  *actor.PID
 	handoff  *actor.PID // delivers the hints this node holds
 	repair   *actor.PID // anti-entropy and tombstone reaping
@@ -124,11 +126,12 @@ func (n *Node) startActors() {
 	n.system = actor.NewActorSystem(
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return actorLog }),
 		actor.WithDeadLetterRequestLogging(false))
+	n.hintSummary = &hintSummary{publish: func(s []*messages.HintSummary) { n.ownHints.Store(&s); n.setHints(n.id, s) }}
 	n.parts = make([]*actor.PID, n.cfg.Partitions)
 	for p := range n.parts {
 		pa := &partitionActor{id: p, actor: n.actor, db: n.db, clock: &n.clock, maxContext: n.cfg.MaxContextEntries,
 			log: n.log, metrics: n.metrics, writes: &n.writes,
-			durable: n.cfg.Sync == storage.SyncAlways, fatal: n.failFatal}
+			durable: n.cfg.Sync == storage.SyncAlways, fatal: n.failFatal, noteHint: n.hintSummary.note}
 		if n.cfg.RecordCacheBytes > 0 {
 			pa.cache = newRecordCache(n.cfg.RecordCacheBytes / n.cfg.Partitions)
 		}

@@ -61,6 +61,8 @@ type partitionActor struct {
 	built time.Time
 	// hints counts (key, target) pairs of the hints this partition holds.
 	hints int
+	// noteHint tells the node's hint summary of a new hint target here.
+	noteHint func(target string, partition int)
 }
 
 // nsTree is one namespace's Merkle tree in a partition, and its count of

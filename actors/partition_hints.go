@@ -53,7 +53,7 @@ func (p *partitionActor) onHintWrite(call *replicaCall) {
 		call.done(replicaResult{record: next, found: true, actor: p.actor})
 		return
 	}
-	before := len(h.Targets)
+	before, newTarget := len(h.Targets), !h.HasTarget(call.hintFor)
 	if !found {
 		h.Created = time.Now().UnixNano()
 	}
@@ -68,6 +68,9 @@ func (p *partitionActor) onHintWrite(call *replicaCall) {
 		return
 	}
 	p.addHints(len(h.Targets) - before)
+	if newTarget {
+		p.noteHint(call.hintFor, p.id)
+	}
 	p.replyDurable(call, pending, replicaResult{record: next, found: true, actor: p.actor})
 }
 

@@ -102,6 +102,9 @@ func (r *repairActor) Receive(c actor.Context) {
 // onTick starts a round when one is due, and marks the partitions shared
 // with peers that came back up since the last tick.
 func (r *repairActor) onTick(c actor.Context) {
+	if r.env.cfg.NoAntiEntropy {
+		return
+	}
 	view := r.env.view()
 	var back []string
 	for _, m := range view.members {

@@ -52,6 +52,8 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	fs.IntVar(&cfg.MaxValueBytes, "max-value-bytes", 1<<20, "largest value accepted, in bytes (the NATS max payload follows it)")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", 5*time.Second, "quorum timeout for requests that name none")
 	fs.DurationVar(&cfg.MaxRequestTimeout, "max-request-timeout", time.Minute, "longest timeout a request may ask for")
+	var antiEntropy bool
+	fs.BoolVar(&antiEntropy, "anti-entropy", true, "run anti-entropy rounds and tombstone reaping (false is for diagnosis: the cluster then heals only by hints and reads)")
 	fs.DurationVar(&cfg.AEInterval, "ae-interval", 10*time.Second, "pause between anti-entropy rounds (Merkle tree exchanges with every other home replica)")
 	fs.IntVar(&cfg.AERate, "ae-rate", 8<<20, "bytes per second an anti-entropy exchange may move")
 	fs.DurationVar(&cfg.TreeRebuildInterval, "tree-rebuild-interval", time.Hour, "how old Merkle trees get before they are rebuilt from storage (which also finds rotted records)")
@@ -84,6 +86,7 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	if cfg.Sync, err = storage.ParseSyncMode(syncMode); err != nil {
 		return cfg, nil, err
 	}
+	cfg.NoAntiEntropy = !antiEntropy
 	if cfg.Weight < 1 {
 		return cfg, nil, fmt.Errorf("weight %d: want >= 1", cfg.Weight)
 	}
