@@ -12,6 +12,17 @@ type core[R any] struct {
 	answered bool
 	done     bool
 	out      []Effect[R]
+	// Room for the usual request's calls and effects inside the
+	// coordinator's own allocation: one per request instead of several.
+	flightBuf [4]call
+	outBuf    [4]Effect[R]
+}
+
+// init sets c up in place; c must not be copied afterwards, since flight
+// and out start in its own buffers.
+func (c *core[R]) init(p Plan, homes, spare []string) {
+	c.plan, c.homes, c.spare = p, homes, spare
+	c.flight, c.out = c.flightBuf[:0], c.outBuf[:0]
 }
 
 // call is one replica call in flight. A coordinator never has two calls

@@ -18,6 +18,8 @@ type Get[R any] struct {
 	ok      int // replies that count toward R
 	wbNeed  int
 	wbOk    int
+	// repliesBuf holds the usual read's replies without an allocation.
+	repliesBuf [4]readReply[R]
 }
 
 // readReply is one replica's answer to a read.
@@ -40,7 +42,9 @@ type Hints struct {
 // it; a holder is asked instead. Strict reads count homes alone and ignore
 // h.
 func NewGet[R any](p Plan, t Targets, self string, h Hints, v Versions[R]) *Get[R] {
-	g := &Get[R]{core: core[R]{plan: p, homes: t.Homes}, v: v}
+	g := &Get[R]{v: v}
+	g.init(p, t.Homes, nil)
+	g.replies = g.repliesBuf[:0]
 	active := PreferSelf(t.Active, self)
 	var holders []string
 	if !p.Strict {

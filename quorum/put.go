@@ -19,7 +19,8 @@ type Put[R any] struct {
 // the homes left out, in preference order; a fallback taken later stands
 // in for the replica whose failure it replaces.
 func NewPut[R any](p Plan, t Targets, self string) *Put[R] {
-	u := &Put[R]{core: core[R]{plan: p, homes: t.Homes, spare: t.Spare}, rest: PreferSelf(t.Active, self)}
+	u := &Put[R]{rest: PreferSelf(t.Active, self)}
+	u.init(p, t.Homes, t.Spare)
 	for _, id := range t.Active {
 		if u.isHome(id) {
 			u.hints.cover(id)
