@@ -40,11 +40,11 @@ type Node struct {
 	// hintSummary keeps it.
 	ownHints    atomic.Pointer[[]*messages.HintSummary]
 	hintSummary *hintSummary
-	members  *actor.PID
-	handoff  *actor.PID // delivers the hints this node holds
-	repair   *actor.PID // anti-entropy and tombstone reaping
-	httpSrv  *http.Server
-	ready    atomic.Bool // set once the node serves requests; /healthz reports it
+	members     *actor.PID
+	handoff     *actor.PID // delivers the hints this node holds
+	repair      *actor.PID // anti-entropy and tombstone reaping
+	httpSrv     *http.Server
+	ready       atomic.Bool // set once the node serves requests; /healthz reports it
 
 	subs      []*nats.Subscription
 	stopOnce  sync.Once

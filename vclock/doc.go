@@ -1,7 +1,8 @@
 // Package vclock tracks the versions of a key with dotted version vectors, in
 // the "DVV set with dots on siblings" form of Almeida et al. used by Riak 2.0.
-// It is pure computation: no I/O, no goroutines, no clock (callers pass the
-// time in as unix nanoseconds).
+// It is pure computation: no I/O, no goroutines, no clock of its own:
+// callers pass the time in as unix nanoseconds, and the hybrid logical
+// clock (HLC, hlc.go) reads wall time through a function it is given.
 //
 // # Model
 //
