@@ -4,7 +4,7 @@ BIN       := bin
 PROTOC_GEN_GO_VERSION := v1.36.12
 export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 
-.PHONY: all build run test test-short proto lint cluster cluster-stop bench bench-heal bench-quick soak image clean
+.PHONY: all build run test simulate test-short proto lint cluster cluster-stop bench bench-heal bench-quick soak image clean
 
 all: build
 
@@ -20,10 +20,20 @@ run: build
 # Unit, property and end-to-end tests (real kvnode processes), with the
 # race detector, in the tests and in the kvnode processes they start. A few
 # minutes on a 2-core machine. -count=1: the end-to-end tests run binaries
-# they build, which go test's cache cannot see change.
+# they build, which go test's cache cannot see change. Then 200 seeded
+# runs of whole clusters in one process (internal/sim), without the race
+# detector, which would multiply their CPU (it already ran 30 of them).
 test:
 	$(GO) vet ./...
 	QUORUMKV_RACE=1 $(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -run TestSimulatedClusters ./internal/sim/
+
+# Whole clusters in one process under seeded faults (internal/sim):
+# SEEDS=n runs n seeds from BASE (default 1); SEED=s replays one.
+SEEDS ?= 1000
+BASE ?= 1
+simulate:
+	QUORUMKV_SIM_SEEDS=$(SEEDS) QUORUMKV_SIM_BASE=$(BASE) QUORUMKV_SIM_SEED=$(SEED) $(GO) test -count=1 -run TestSimulatedClusters -v -timeout 60m ./internal/sim/
 
 # The chaos test for minutes instead of seconds: nodes SIGKILLed and
 # restarted under write load; every acknowledged write must read back.

@@ -41,7 +41,7 @@ func (n *Node) handleNamespaceCreate(m *nats.Msg) {
 		resp.Warning = fmt.Sprintf("namespace %q has n=%d but the cluster has %d node(s): it is under-replicated until the cluster grows", ns.Name, ns.N, size)
 	}
 	n.metrics.observe("ns.create", nil, time.Time{})
-	respond(m, resp)
+	n.respond(m, resp)
 }
 
 // pushNamespaces sends the namespace table to every other up member and
@@ -60,7 +60,7 @@ func (n *Node) pushNamespaces() {
 		wg.Add(1)
 		go func(id string) {
 			defer wg.Done()
-			if _, err := n.nc.Request(messages.NodeSubjectPrefix(id)+"ns", data, namespaceSyncTimeout); err != nil {
+			if _, err := n.conn.Request(messages.NodeSubjectPrefix(id)+"ns", data, namespaceSyncTimeout); err != nil {
 				n.log.Warn("namespace push failed; gossip will retry", "member", id, "err", err)
 			}
 		}(mi.id)
@@ -74,7 +74,9 @@ func (n *Node) onNamespacePush(m *nats.Msg) {
 	if err := proto.Unmarshal(m.Data, g); err == nil {
 		n.ns.merge(g.Namespaces)
 	}
-	_ = m.Respond(nil)
+	if m.Reply != "" {
+		_ = n.conn.Publish(m.Reply, nil)
+	}
 }
 
 func (n *Node) handleNamespaceList(m *nats.Msg) {
@@ -83,7 +85,7 @@ func (n *Node) handleNamespaceList(m *nats.Msg) {
 		n.reject(m, "ns.list", err, &messages.NamespaceListResponse{})
 		return
 	}
-	respond(m, &messages.NamespaceListResponse{Namespaces: n.ns.list()})
+	n.respond(m, &messages.NamespaceListResponse{Namespaces: n.ns.list()})
 }
 
 // handleStatus reports the cluster as this node sees it.
@@ -93,7 +95,7 @@ func (n *Node) handleStatus(m *nats.Msg) {
 		n.reject(m, "status", err, &messages.StatusResponse{})
 		return
 	}
-	respond(m, n.status())
+	n.respond(m, n.status())
 }
 
 func (n *Node) status() *messages.StatusResponse {

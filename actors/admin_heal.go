@@ -43,7 +43,7 @@ func (n *Node) handleHints(m *nats.Msg) {
 		n.reject(m, "hints", errAdminTimeout, &messages.HintsResponse{})
 		return
 	}
-	respond(m, resp)
+	n.respond(m, resp)
 }
 
 // handleHintsDrain delivers this node's hints for a target now.
@@ -65,7 +65,7 @@ func (n *Node) handleHintsDrain(m *nats.Msg) {
 			n.reject(m, "hints.drain", errAdminTimeout, &messages.HintsDrainResponse{})
 			return
 		}
-		respond(m, &messages.HintsDrainResponse{Delivered: res.delivered, Remaining: res.remaining})
+		n.respond(m, &messages.HintsDrainResponse{Delivered: res.delivered, Remaining: res.remaining})
 	})
 }
 
@@ -84,7 +84,7 @@ func (n *Node) handleRepairStatus(m *nats.Msg) {
 			n.reject(m, "repair.status", errAdminTimeout, &messages.RepairStatusResponse{})
 			return
 		}
-		respond(m, n.repairStatus(state))
+		n.respond(m, n.repairStatus(state))
 	})
 }
 
@@ -139,7 +139,7 @@ func (n *Node) handleRepairNow(m *nats.Msg) {
 			n.reject(m, "repair.now", errAdminTimeout, &messages.RepairNowResponse{})
 			return
 		}
-		respond(m, resp)
+		n.respond(m, resp)
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/ring"
+	"github.com/quorumkv/quorumkv/transport"
 	"github.com/quorumkv/quorumkv/vclock"
 )
 
@@ -25,7 +26,7 @@ func (n *Node) subscribe() error {
 	n.subs = append(n.subs, sub)
 	handlers := []struct {
 		subject, queue string
-		h              nats.MsgHandler
+		h              transport.Handler
 	}{
 		{messages.NodeSubjectPrefix(n.id) + ">", "", n.onInternal},
 		{messages.SubjectJoin, "", n.onGossip},
@@ -45,14 +46,13 @@ func (n *Node) subscribe() error {
 		{messages.AdminNodeSubject(n.id, messages.AdminRepairNow), "", n.handleRepairNow},
 	}
 	for _, h := range handlers {
-		s, err := n.nc.QueueSubscribe(h.subject, h.queue, h.h)
+		s, err := n.conn.Subscribe(h.subject, h.queue, h.h)
 		if err != nil {
 			return err
 		}
-		_ = s.SetPendingLimits(-1, -1)
 		n.subs = append(n.subs, s)
 	}
-	return n.nc.Flush()
+	return n.conn.Flush()
 }
 
 // onInternal dispatches messages addressed to this node.
@@ -173,7 +173,7 @@ func (n *Node) reject(m *nats.Msg, op string, err *apiError, resp proto.Message)
 		r.Set(fd, protoreflect.ValueOfMessage(err.proto().ProtoReflect()))
 	}
 	n.metrics.observe(op, err, time.Time{})
-	respond(m, resp)
+	n.respond(m, resp)
 }
 
 // newWriteID names one client write, so that its coordinating step run

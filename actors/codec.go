@@ -33,24 +33,20 @@ func decodeRequest(m *nats.Msg, into proto.Message) *apiError {
 var jsonOut = protojson.MarshalOptions{EmitDefaultValues: true}
 
 // respond answers an API request in the encoding the request used.
-func respond(m *nats.Msg, resp proto.Message) {
+func (n *Node) respond(m *nats.Msg, resp proto.Message) {
 	if m.Reply == "" {
 		return
 	}
-	var b []byte
+	out := nats.NewMsg(m.Reply)
 	var err error
 	if wantsJSON(m) {
-		b, err = jsonOut.Marshal(resp)
-		out := nats.NewMsg(m.Reply)
 		out.Header.Set(messages.HeaderContentType, messages.ContentTypeJSON)
-		out.Data = b
-		if err == nil {
-			_ = m.RespondMsg(out)
-		}
-		return
+		out.Data, err = jsonOut.Marshal(resp)
+	} else {
+		out.Data, err = proto.Marshal(resp)
 	}
-	if b, err = proto.Marshal(resp); err == nil {
-		_ = m.Respond(b)
+	if err == nil {
+		_ = n.conn.PublishMsg(out)
 	}
 }
 

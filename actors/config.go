@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quorumkv/quorumkv/ring"
 	"github.com/quorumkv/quorumkv/storage"
+	"github.com/quorumkv/quorumkv/transport"
 )
 
 // Config is everything a node needs to start. Zero fields take the defaults
@@ -128,6 +130,14 @@ type Config struct {
 	// deleted value could otherwise arrive after the reap and bring it
 	// back. Default 4h.
 	TombstoneGrace time.Duration
+
+	// Transport, when set, carries every message of the node instead of
+	// NATS: no server is embedded and NATSURL is ignored. For tests that
+	// run whole clusters in one process (transport.MemNet).
+	Transport transport.Conn
+	// FS is the filesystem of the data dir (default: the OS's). Tests use
+	// Pebble's in-memory, crash-cloneable one.
+	FS vfs.FS
 
 	// Logger receives the node's logs and those of NATS, protoactor and
 	// Pebble. Default: discard.

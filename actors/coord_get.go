@@ -77,5 +77,5 @@ func (g *getCoordinator) answer(e quorumEffect) {
 		}
 	}
 	g.node.metrics.observe("get", err, g.began)
-	respond(g.msg, resp)
+	g.node.respond(g.msg, resp)
 }

@@ -68,12 +68,12 @@ func (p *putCoordinator) answer(e quorumEffect) {
 	}
 	p.node.metrics.observe(op, err, p.began)
 	if p.isDelete {
-		respond(p.msg, &messages.DeleteResponse{Error: err.proto()})
+		p.node.respond(p.msg, &messages.DeleteResponse{Error: err.proto()})
 		return
 	}
 	resp := &messages.PutResponse{Error: err.proto()}
 	if err == nil {
 		resp.Context = encodeContextToken(vclock.AckContext(e.Record, e.Actor))
 	}
-	respond(p.msg, resp)
+	p.node.respond(p.msg, resp)
 }

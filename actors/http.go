@@ -23,7 +23,7 @@ func (n *Node) startHTTP() error {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(n.metrics.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		if n.ready.Load() && n.nc.IsConnected() {
+		if n.ready.Load() && n.conn.Connected() {
 			fmt.Fprintln(w, "ok")
 			return
 		}

@@ -3,10 +3,10 @@ package actors
 import (
 	"sync"
 
-	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/quorumkv/quorumkv/messages"
+	"github.com/quorumkv/quorumkv/transport"
 )
 
 // maxBatchItems bounds one batch, so a burst cannot build a message near
@@ -79,7 +79,7 @@ func envelopeSize(e *messages.ReplicaEnvelope) int {
 // links owns one peerLink per peer, created on first use.
 type links struct {
 	self  string
-	nc    *nats.Conn
+	conn  transport.Conn
 	quit  <-chan struct{}
 	spawn func(func())
 	limit int
@@ -129,9 +129,9 @@ func (ls *links) publish(peer string, batch *messages.ReplicaBatch, hasRequests 
 	if err == nil {
 		subject := messages.BatchSubject(peer)
 		if hasRequests {
-			err = ls.nc.PublishRequest(subject, ls.inbox+"."+peerStatusPrefix+peer, data)
+			err = ls.conn.PublishRequest(subject, ls.inbox+"."+peerStatusPrefix+peer, data)
 		} else {
-			err = ls.nc.Publish(subject, data)
+			err = ls.conn.Publish(subject, data)
 		}
 	}
 	if err != nil && hasRequests {

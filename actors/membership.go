@@ -2,6 +2,7 @@ package actors
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/quorumkv/quorumkv/members"
 	"github.com/quorumkv/quorumkv/messages"
+	"github.com/quorumkv/quorumkv/transport"
 )
 
 // announceEvery is how many gossip rounds pass between announcements to
@@ -213,9 +215,9 @@ func (m *membershipActor) publish(subject string, wantReply bool) {
 	}
 	b, err := proto.Marshal(g)
 	if err == nil {
-		err = m.node.nc.Publish(subject, b)
+		err = m.node.conn.Publish(subject, b)
 	}
-	if err != nil && err != nats.ErrConnectionClosed {
+	if err != nil && !errors.Is(err, transport.ErrClosed) {
 		m.node.log.Debug("gossip publish failed", "subject", subject, "err", err)
 	}
 }

@@ -11,10 +11,10 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 
 	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/storage"
+	"github.com/quorumkv/quorumkv/transport"
 )
 
 // Node is one quorumkv node: storage, NATS, the actor system and the
@@ -28,7 +28,7 @@ type Node struct {
 	db      *storage.DB
 	ns      *namespaceTable
 	natsSrv *server.Server
-	nc      *nats.Conn
+	conn    transport.Conn // every message in or out: NATS, or memory in tests
 	system  *actor.ActorSystem
 	parts   []*actor.PID
 	router  *replicaRouter
@@ -46,7 +46,7 @@ type Node struct {
 	httpSrv     *http.Server
 	ready       atomic.Bool // set once the node serves requests; /healthz reports it
 
-	subs      []*nats.Subscription
+	subs      []transport.Subscription
 	stopOnce  sync.Once
 	quit      chan struct{}
 	wg        sync.WaitGroup
@@ -89,7 +89,7 @@ func (n *Node) start() error {
 }
 
 func (n *Node) openStorage() error {
-	db, err := storage.Open(n.cfg.DataDir, storage.Options{Partitions: n.cfg.Partitions, Sync: n.cfg.Sync,
+	db, err := storage.Open(n.cfg.DataDir, storage.Options{Partitions: n.cfg.Partitions, Sync: n.cfg.Sync, FS: n.cfg.FS,
 		Logger: n.log.With("lib", "pebble")})
 	if err != nil {
 		return fmt.Errorf("open data dir %s: %w", n.cfg.DataDir, err)
@@ -106,6 +106,10 @@ func (n *Node) openStorage() error {
 }
 
 func (n *Node) startNATS() error {
+	if n.cfg.Transport != nil {
+		n.conn = n.cfg.Transport
+		return nil
+	}
 	if n.cfg.NATSURL == "" {
 		s, err := startEmbeddedNATS(&n.cfg)
 		if err != nil {
@@ -117,7 +121,7 @@ func (n *Node) startNATS() error {
 	if err != nil {
 		return fmt.Errorf("connect to nats: %w", err)
 	}
-	n.nc = nc
+	n.conn = transport.OverNATS(nc)
 	return nil
 }
 
@@ -128,16 +132,23 @@ func (n *Node) startActors() {
 		actor.WithDeadLetterRequestLogging(false))
 	n.hintSummary = &hintSummary{publish: func(s []*messages.HintSummary) { n.ownHints.Store(&s); n.setHints(n.id, s) }}
 	n.parts = make([]*actor.PID, n.cfg.Partitions)
+	var started sync.WaitGroup
+	started.Add(n.cfg.Partitions)
 	for p := range n.parts {
 		pa := &partitionActor{id: p, actor: n.actor, db: n.db, clock: &n.clock, maxContext: n.cfg.MaxContextEntries,
 			log: n.log, metrics: n.metrics, writes: &n.writes,
-			durable: n.cfg.Sync == storage.SyncAlways, fatal: n.failFatal, noteHint: n.hintSummary.note}
+			durable: n.cfg.Sync == storage.SyncAlways, fatal: n.failFatal, noteHint: n.hintSummary.note,
+			started: started.Done}
 		if n.cfg.RecordCacheBytes > 0 {
 			pa.cache = newRecordCache(n.cfg.RecordCacheBytes / n.cfg.Partitions)
 		}
 		n.parts[p] = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return pa }))
 	}
-	n.router = newReplicaRouter(n.id, n.system.Root, n.parts, n.nc, n.cfg.ReplicaTimeout, int(n.cfg.maxPayload()), n.quit, n.goTracked)
+	// Serve only once every partition has built its Merkle trees and
+	// counted its hints: the record and hint gauges are right from the
+	// first scrape, and anti-entropy never compares a tree half built.
+	started.Wait()
+	n.router = newReplicaRouter(n.id, n.system.Root, n.parts, n.conn, n.cfg.ReplicaTimeout, int(n.cfg.maxPayload()), n.quit, n.goTracked)
 	n.setView(newClusterView(n.cfg.Partitions, []memberInfo{n.selfInfo()}, nil))
 	n.members = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newMembershipActor(n) }))
 	n.spawnHealing()
@@ -209,9 +220,8 @@ func (n *Node) shutdown() error {
 	}
 	n.stopActors()
 	n.wg.Wait()
-	if n.nc != nil {
-		_ = n.nc.Drain()
-		n.nc.Close()
+	if n.conn != nil {
+		n.conn.Close()
 	}
 	if n.natsSrv != nil {
 		n.natsSrv.Shutdown()

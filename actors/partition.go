@@ -63,6 +63,9 @@ type partitionActor struct {
 	hints int
 	// noteHint tells the node's hint summary of a new hint target here.
 	noteHint func(target string, partition int)
+	// started is called once the actor has built its trees and counted
+	// its hints, so the node turns ready only with its gauges right.
+	started func()
 }
 
 // nsTree is one namespace's Merkle tree in a partition, and its count of
@@ -90,6 +93,10 @@ func (p *partitionActor) Receive(c actor.Context) {
 	case *actor.Started:
 		p.rebuild()
 		p.countHints()
+		if p.started != nil {
+			p.started()
+			p.started = nil // a restart after a panic is not a start
+		}
 	case *replicaCall:
 		p.onCall(m)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/storage"
+	"github.com/quorumkv/quorumkv/transport"
 	"github.com/quorumkv/quorumkv/vclock"
 )
 
@@ -66,7 +67,7 @@ type replicaRouter struct {
 	self       string
 	root       *actor.RootContext
 	partitions []*actor.PID
-	nc         *nats.Conn
+	conn       transport.Conn
 	inbox      string
 	timeout    time.Duration
 	links      *links
@@ -83,22 +84,18 @@ type pendingCall struct {
 	peer     string
 }
 
-func newReplicaRouter(self string, root *actor.RootContext, partitions []*actor.PID, nc *nats.Conn,
+func newReplicaRouter(self string, root *actor.RootContext, partitions []*actor.PID, conn transport.Conn,
 	timeout time.Duration, maxPayload int, quit <-chan struct{}, spawn func(func())) *replicaRouter {
-	r := &replicaRouter{self: self, root: root, partitions: partitions, nc: nc, timeout: timeout,
-		inbox: nats.NewInbox(), pending: map[uint64]pendingCall{}}
-	r.links = &links{self: self, nc: nc, quit: quit, spawn: spawn, limit: maxPayload / 2,
+	r := &replicaRouter{self: self, root: root, partitions: partitions, conn: conn, timeout: timeout,
+		inbox: transport.NewInbox(), pending: map[uint64]pendingCall{}}
+	r.links = &links{self: self, conn: conn, quit: quit, spawn: spawn, limit: maxPayload / 2,
 		unreachable: r.failPeer, inbox: r.inbox, byPeer: map[string]*peerLink{}}
 	return r
 }
 
 // subscribe starts the inbox that receives batches' delivery status.
-func (r *replicaRouter) subscribe() (*nats.Subscription, error) {
-	sub, err := r.nc.Subscribe(r.inbox+".*", r.onStatus)
-	if err == nil {
-		err = sub.SetPendingLimits(-1, -1)
-	}
-	return sub, err
+func (r *replicaRouter) subscribe() (transport.Subscription, error) {
+	return r.conn.Subscribe(r.inbox+".*", "", r.onStatus)
 }
 
 // call sends c to the replica on node.
@@ -118,7 +115,7 @@ func (r *replicaRouter) call(node string, c *replicaCall) {
 // that has no subscription: every call pending on it fails at once.
 func (r *replicaRouter) onStatus(m *nats.Msg) {
 	suffix := m.Subject[strings.LastIndexByte(m.Subject, '.')+1:]
-	if peer, ok := strings.CutPrefix(suffix, peerStatusPrefix); ok && m.Header.Get("Status") == "503" {
+	if peer, ok := strings.CutPrefix(suffix, peerStatusPrefix); ok && transport.IsNoResponders(m) {
 		r.failPeer(peer)
 	}
 }

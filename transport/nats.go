@@ -51,8 +51,14 @@ func (t *NATS) Flush() error { return t.nc.Flush() }
 
 func (t *NATS) Connected() bool { return t.nc.IsConnected() }
 
-// Close drains (subscriptions handle what they received) and closes.
+// Close drains (subscriptions handle what they received) and closes. nats.go
+// drains on a goroutine of its own and reports the end through the closed
+// handler, so Close waits for that before it returns.
 func (t *NATS) Close() {
-	_ = t.nc.Drain()
+	done := make(chan struct{})
+	t.nc.SetClosedHandler(func(*nats.Conn) { close(done) })
+	if err := t.nc.Drain(); err == nil {
+		<-done
+	}
 	t.nc.Close()
 }

@@ -18,8 +18,14 @@
 //     subscribes to is answered on the reply subject with an empty message
 //     whose header Status is "503" (NATS's no-responders status), and
 //     Request returns ErrNoResponders.
+//   - The no-responders status goes only to the publisher's own
+//     subscription of the reply subject.
 //   - Publish never blocks on a slow subscriber and never reports whether
 //     anyone received the message.
+//   - Replies go through the Conn (Publish or PublishMsg to m.Reply), never
+//     m.Respond: a message from memory is bound to no nats.go subscription.
+//   - Close drains: handlers finish what they had received (and may still
+//     publish); it must not be called from a handler of the same Conn.
 package transport
 
 import (

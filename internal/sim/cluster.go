@@ -1,0 +1,214 @@
+package sim
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/quorumkv/quorumkv/actors"
+	"github.com/quorumkv/quorumkv/messages"
+	"github.com/quorumkv/quorumkv/transport"
+)
+
+// Options shape a simulated cluster.
+type Options struct {
+	Nodes      int
+	Partitions int
+	Logger     *slog.Logger
+}
+
+// Cluster is several nodes in this process on one MemNet.
+type Cluster struct {
+	Net    *transport.MemNet
+	nodes  []*simNode
+	opts   Options
+	client transport.Conn
+}
+
+type simNode struct {
+	name string
+	fs   *vfs.MemFS
+	node *actors.Node // nil while down
+}
+
+// NewCluster starts opts.Nodes nodes named s1..sN and waits until each
+// sees all the others up.
+func NewCluster(net *transport.MemNet, opts Options) (*Cluster, error) {
+	c := &Cluster{Net: net, opts: opts, client: net.Endpoint("client")}
+	for i := range opts.Nodes {
+		c.nodes = append(c.nodes, &simNode{name: fmt.Sprintf("s%d", i+1), fs: vfs.NewCrashableMem()})
+	}
+	for i := range c.nodes {
+		if err := c.Start(i); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	if err := c.WaitAllUp(30 * time.Second); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Names lists the nodes' ids.
+func (c *Cluster) Names() []string {
+	out := make([]string, len(c.nodes))
+	for i, n := range c.nodes {
+		out[i] = n.name
+	}
+	return out
+}
+
+// Up reports whether node i is running.
+func (c *Cluster) Up(i int) bool { return c.nodes[i].node != nil }
+
+// config is a node's configuration: every interval short, so that a run
+// sees failure detection, hint delivery and anti-entropy within seconds.
+func (c *Cluster) config(n *simNode) actors.Config {
+	return actors.Config{
+		Name: n.name, DataDir: "data", FS: n.fs, Transport: c.Net.Endpoint(n.name),
+		Partitions: c.opts.Partitions, RequestTimeout: 2 * time.Second, ReplicaTimeout: 500 * time.Millisecond,
+		GossipInterval: 50 * time.Millisecond, HintInterval: 100 * time.Millisecond,
+		AEInterval: 300 * time.Millisecond, RecordCacheBytes: -1, Logger: c.opts.Logger,
+	}
+}
+
+// Start starts node i on its filesystem.
+func (c *Cluster) Start(i int) error {
+	n := c.nodes[i]
+	if n.node != nil {
+		return nil
+	}
+	c.Net.Rejoin(n.name)
+	node, err := actors.Start(c.config(n))
+	if err != nil {
+		return fmt.Errorf("start %s: %w", n.name, err)
+	}
+	n.node = node
+	return nil
+}
+
+// Crash stops node i as a power cut would: it is cut off first, so that it
+// acknowledges nothing more, then its filesystem is replaced by a crash
+// clone holding only what was synced, and the process state is dropped.
+func (c *Cluster) Crash(i int) {
+	n := c.nodes[i]
+	if n.node == nil {
+		return
+	}
+	c.Net.Isolate(n.name)
+	crashed := n.fs.CrashClone(vfs.CrashCloneCfg{})
+	_ = n.node.Stop() // closes pebble on the old filesystem, which is dropped
+	n.node, n.fs = nil, crashed
+}
+
+// Close stops every node.
+func (c *Cluster) Close() {
+	for _, n := range c.nodes {
+		if n.node != nil {
+			_ = n.node.Stop()
+			n.node = nil
+		}
+	}
+	c.client.Close()
+}
+
+// WaitAllUp waits until every running node sees every running node up.
+func (c *Cluster) WaitAllUp(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		if c.allUp() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nodes did not all see each other up within %v", timeout)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
+	}
+}
+
+func (c *Cluster) allUp() bool {
+	want := 0
+	for _, n := range c.nodes {
+		if n.node != nil {
+			want++
+		}
+	}
+	for _, n := range c.nodes {
+		if n.node == nil {
+			continue
+		}
+		var st messages.StatusResponse
+		if err := c.call(n.name, "status", &messages.StatusRequest{}, &st, time.Second); err != nil {
+			return false
+		}
+		up := 0
+		for _, m := range st.Members {
+			if m.Up && c.running(m.Id) {
+				up++
+			}
+		}
+		if up != want {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Cluster) running(id string) bool {
+	for _, n := range c.nodes {
+		if n.name == id {
+			return n.node != nil
+		}
+	}
+	return false
+}
+
+// call sends a request to one node's API and decodes the answer.
+func (c *Cluster) call(node, op string, req, resp proto.Message, timeout time.Duration) error {
+	data, err := proto.Marshal(req)
+	if err != nil {
+		return err
+	}
+	m, err := c.client.Request(messages.NodeAPISubject(node, op), data, timeout)
+	if err != nil {
+		return err
+	}
+	return proto.Unmarshal(m.Data, resp)
+}
+
+// Put writes key=value through node with quorum w; it reports whether the
+// write was acknowledged.
+func (c *Cluster) Put(node, key, value string, w int) (bool, error) {
+	var resp messages.PutResponse
+	err := c.call(node, "put", &messages.PutRequest{Key: key, Value: []byte(value),
+		Options: &messages.RequestOptions{W: uint32(w)}}, &resp, 3*time.Second)
+	if err != nil {
+		return false, nil // no answer: unknown outcome, not acknowledged
+	}
+	if resp.Error != nil {
+		return false, nil
+	}
+	return true, nil
+}
+
+// Get reads key through node with quorum r and returns the values.
+func (c *Cluster) Get(node, key string, r int) ([]string, error) {
+	var resp messages.GetResponse
+	if err := c.call(node, "get", &messages.GetRequest{Key: key, Options: &messages.RequestOptions{R: uint32(r)}},
+		&resp, 3*time.Second); err != nil {
+		return nil, err
+	}
+	if resp.Error != nil {
+		return nil, fmt.Errorf("%s: %s", resp.Error.Code, resp.Error.Message)
+	}
+	var out []string
+	for _, v := range resp.Values {
+		out = append(out, string(v.Value))
+	}
+	return out, nil
+}

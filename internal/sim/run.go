@@ -1,0 +1,168 @@
+package sim
+
+import (
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/quorumkv/quorumkv/transport"
+)
+
+// RunOptions bound one seeded run.
+type RunOptions struct {
+	// Writes is how many writes the workload makes.
+	Writes int
+	// Settle bounds how long, after every fault is healed, acknowledged
+	// writes may take to become readable (hints delivered, anti-entropy).
+	Settle time.Duration
+	Logger *slog.Logger
+}
+
+// Report is what one run did.
+type Report struct {
+	Seed                     uint64
+	Nodes, Writes, Acked     int
+	Crashes, Cuts, Restarted int
+	Settled                  time.Duration
+}
+
+// Run is one seeded scenario: a cluster of 3 to 5 nodes takes blind writes
+// of fresh keys with W=2 through random nodes while the schedule crashes
+// and restarts nodes (never more than N-W at once, so a write quorum always
+// exists among the nodes up, though not always among those reachable),
+// cuts links and drops, duplicates and delays messages. Then every fault
+// is healed and every acknowledged write must read back with R=1 through
+// every node within Settle. The error names the first violation.
+func Run(seed uint64, o RunOptions) (Report, error) {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	rep := Report{Seed: seed, Nodes: 3 + rng.IntN(3), Writes: o.Writes}
+	net := transport.NewMemNet(seed)
+	c, err := NewCluster(net, Options{Nodes: rep.Nodes, Partitions: 16, Logger: o.Logger})
+	if err != nil {
+		return rep, err
+	}
+	defer c.Close()
+	acked := map[string]string{}
+	maxDown := 1
+	for i := range o.Writes {
+		if err := fault(rng, c, &rep, maxDown); err != nil {
+			return rep, err
+		}
+		key, val := fmt.Sprintf("%04x-sim-%d", rng.IntN(1<<16), i), fmt.Sprintf("v%d-%d", seed, i)
+		if ok, _ := c.Put(randomUp(rng, c), key, val, 2); ok {
+			acked[key] = val
+		}
+	}
+	rep.Acked = len(acked)
+	if err := heal(c, &rep); err != nil {
+		return rep, err
+	}
+	start := time.Now()
+	if err := readBack(c, acked, o.Settle); err != nil {
+		return rep, err
+	}
+	rep.Settled = time.Since(start)
+	return rep, nil
+}
+
+// fault applies the schedule's next step, if any.
+func fault(rng *rand.Rand, c *Cluster, rep *Report, maxDown int) error {
+	names := c.Names()
+	switch x := rng.IntN(20); {
+	case x == 0 && down(c) < maxDown:
+		i := randomUpIndex(rng, c)
+		c.Crash(i)
+		rep.Crashes++
+	case x == 1 && down(c) > 0:
+		for i := range names {
+			if !c.Up(i) {
+				rep.Restarted++
+				return c.Start(i)
+			}
+		}
+	case x == 2:
+		a, b := rng.IntN(len(names)), rng.IntN(len(names))
+		if a != b {
+			c.Net.Cut(names[a], names[b])
+			rep.Cuts++
+		}
+	case x == 3:
+		c.Net.HealAll()
+	case x == 4:
+		c.Net.SetDrop(float64(rng.IntN(5)) / 100)
+		c.Net.SetDuplicate(float64(rng.IntN(5)) / 100)
+		c.Net.SetDelay(time.Duration(rng.IntN(3)) * time.Millisecond)
+	}
+	return nil
+}
+
+// heal ends every fault: links, message faults, crashed nodes.
+func heal(c *Cluster, rep *Report) error {
+	c.Net.HealAll()
+	c.Net.SetDrop(0)
+	c.Net.SetDuplicate(0)
+	c.Net.SetDelay(0)
+	for i := range c.Names() {
+		if !c.Up(i) {
+			rep.Restarted++
+			if err := c.Start(i); err != nil {
+				return err
+			}
+		}
+	}
+	return c.WaitAllUp(30 * time.Second)
+}
+
+// readBack waits until every acknowledged write reads back through every
+// node with R=1 (so each home must hold it, or know who does), or reports
+// the first that does not by the deadline.
+func readBack(c *Cluster, acked map[string]string, settle time.Duration) error {
+	deadline := time.Now().Add(settle)
+	keys := make([]string, 0, len(acked))
+	for k := range acked {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, node := range c.Names() {
+		for _, k := range keys {
+			for {
+				vals, err := c.Get(node, k, 1)
+				if err == nil && slices.Contains(vals, acked[k]) {
+					break
+				}
+				if time.Now().After(deadline) {
+					return fmt.Errorf("acknowledged write %s=%s not readable through %s after %v: %v %v",
+						k, acked[k], node, settle, vals, err)
+				}
+				time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
+			}
+		}
+	}
+	return nil
+}
+
+func down(c *Cluster) int {
+	n := 0
+	for i := range c.Names() {
+		if !c.Up(i) {
+			n++
+		}
+	}
+	return n
+}
+
+func randomUpIndex(rng *rand.Rand, c *Cluster) int {
+	var up []int
+	for i := range c.Names() {
+		if c.Up(i) {
+			up = append(up, i)
+		}
+	}
+	return up[rng.IntN(len(up))]
+}
+
+func randomUp(rng *rand.Rand, c *Cluster) string {
+	return c.Names()[randomUpIndex(rng, c)]
+}

@@ -1,0 +1,71 @@
+package sim
+
+import (
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestSimulatedClusters runs seeded scenarios (run.go): by default 200 (20
+// with -short, 30 under the race detector); QUORUMKV_SIM_SEEDS=n runs n,
+// QUORUMKV_SIM_BASE=b starts at seed b, and QUORUMKV_SIM_SEED=s replays one
+// (make simulate SEEDS=n, make simulate SEED=s).
+func TestSimulatedClusters(t *testing.T) {
+	seeds := seedList(t)
+	par := make(chan struct{}, 16) // a run mostly waits (failure detection, timeouts): many at once keep 2 cores busy
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var acked, crashes int
+	for _, seed := range seeds {
+		par <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-par; wg.Done() }()
+			rep, err := Run(seed, RunOptions{Writes: 30, Settle: 20 * time.Second})
+			if err != nil {
+				t.Errorf("seed %d (%d nodes, %d crashes, %d cuts): %v\nreplay: make simulate SEED=%d", seed, rep.Nodes, rep.Crashes, rep.Cuts, err, seed)
+				return
+			}
+			mu.Lock()
+			acked += rep.Acked
+			crashes += rep.Crashes
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d seeded runs: %d acknowledged writes, all read back; %d node crashes", len(seeds), acked, crashes)
+}
+
+func seedList(t *testing.T) []uint64 {
+	if s := os.Getenv("QUORUMKV_SIM_SEED"); s != "" {
+		seed, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("QUORUMKV_SIM_SEED=%q: %v", s, err)
+		}
+		return []uint64{seed}
+	}
+	n := 200
+	switch {
+	case testing.Short():
+		n = 20
+	case raceEnabled:
+		n = 30
+	}
+	if s := os.Getenv("QUORUMKV_SIM_SEEDS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			t.Fatalf("QUORUMKV_SIM_SEEDS=%q: %v", s, err)
+		}
+	}
+	base := uint64(1)
+	if s := os.Getenv("QUORUMKV_SIM_BASE"); s != "" {
+		base, _ = strconv.ParseUint(s, 10, 64)
+	}
+	out := make([]uint64, n)
+	for i := range out {
+		out[i] = base + uint64(i)
+	}
+	return out
+}
