@@ -47,7 +47,7 @@ func NewCluster(net *transport.MemNet, opts Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	if err := c.WaitAllUp(30 * time.Second); err != nil {
+	if err := c.WaitAllUp(60 * time.Second); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (c *Cluster) config(n *simNode) actors.Config {
 	return actors.Config{
 		Name: n.name, DataDir: "data", FS: n.fs, Transport: c.Net.Endpoint(n.name),
 		Partitions: c.opts.Partitions, RequestTimeout: 2 * time.Second, ReplicaTimeout: 500 * time.Millisecond,
-		GossipInterval: 50 * time.Millisecond, HintInterval: 100 * time.Millisecond,
+		GossipInterval: 100 * time.Millisecond, HintInterval: 100 * time.Millisecond,
 		AEInterval: 300 * time.Millisecond, RecordCacheBytes: -1, Logger: c.opts.Logger,
 	}
 }
