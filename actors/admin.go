@@ -54,7 +54,7 @@ func (n *Node) pushNamespaces() {
 	v := n.view.Load()
 	var wg sync.WaitGroup
 	for _, mi := range v.members {
-		if mi.id == n.id || !v.isUp(mi.id) {
+		if mi.ID == n.id || !v.isUp(mi.ID) {
 			continue
 		}
 		wg.Add(1)
@@ -63,7 +63,7 @@ func (n *Node) pushNamespaces() {
 			if _, err := n.conn.Request(messages.NodeSubjectPrefix(id)+"ns", data, namespaceSyncTimeout); err != nil {
 				n.log.Warn("namespace push failed; gossip will retry", "member", id, "err", err)
 			}
-		}(mi.id)
+		}(mi.ID)
 	}
 	wg.Wait()
 }

@@ -87,7 +87,7 @@ func (n *Node) prepare(namespace, key string, o *messages.RequestOptions) (scatt
 	}
 	plan = plan.ClampTo(len(v.members))
 	part := ring.PartitionOf([]byte(key), n.cfg.Partitions)
-	return scatter{node: n, key: key, ns: ns.Name, part: part, plan: plan, mode: ns.Mode, began: began}, nil
+	return scatter{env: n.coord, key: key, ns: ns.Name, part: part, plan: plan, mode: ns.Mode, began: began}, nil
 }
 
 // prepareWrite is prepare plus the causal context a put or delete carries.

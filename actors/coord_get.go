@@ -35,9 +35,9 @@ func (g *getCoordinator) Receive(c actor.Context) {
 func (g *getCoordinator) onStarted(c actor.Context) {
 	g.start(c)
 	t := g.targets()
-	hinted, holders := g.node.hintHolders(g.part, quorum.PreferSelf(t.Active, g.node.id))
+	hinted, holders := g.env.hintHolders(g.part, quorum.PreferSelf(t.Active, g.env.self))
 	h := quorum.Hints{Homes: hinted, Holders: holders}
-	g.q = quorum.NewGet[vclock.Record](g.plan, t, g.node.id, h, recordVersions(g.mode))
+	g.q = quorum.NewGet[vclock.Record](g.plan, t, g.env.self, h, recordVersions(g.mode))
 	g.apply(c, g.q.Start())
 }
 
@@ -60,7 +60,7 @@ func (g *getCoordinator) send(e quorumEffect) {
 		return
 	}
 	if e.Phase == quorum.Repair {
-		g.node.metrics.readRepairs.Inc()
+		g.env.metrics.readRepairs.Inc()
 	}
 	g.call(e, &replicaCall{op: messages.ReplicaOp_REPLICA_OP_MERGE, record: e.Record})
 }
@@ -76,6 +76,6 @@ func (g *getCoordinator) answer(e quorumEffect) {
 			resp.Values = append(resp.Values, &messages.Value{Value: s.Value, ContentType: s.ContentType})
 		}
 	}
-	g.node.metrics.observe("get", err, g.began)
-	g.node.respond(g.msg, resp)
+	g.env.metrics.observe("get", err, g.began)
+	g.env.respond(g.msg, resp)
 }

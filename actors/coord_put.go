@@ -27,7 +27,7 @@ func (p *putCoordinator) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *actor.Started:
 		p.start(c)
-		p.q = quorum.NewPut[vclock.Record](p.plan, p.targets(), p.node.id)
+		p.q = quorum.NewPut[vclock.Record](p.plan, p.targets(), p.env.self)
 		p.apply(c, p.q.Start())
 	case *replicaReply:
 		p.logFailure(m)
@@ -66,14 +66,14 @@ func (p *putCoordinator) answer(e quorumEffect) {
 	if p.isDelete {
 		op = "delete"
 	}
-	p.node.metrics.observe(op, err, p.began)
+	p.env.metrics.observe(op, err, p.began)
 	if p.isDelete {
-		p.node.respond(p.msg, &messages.DeleteResponse{Error: err.proto()})
+		p.env.respond(p.msg, &messages.DeleteResponse{Error: err.proto()})
 		return
 	}
 	resp := &messages.PutResponse{Error: err.proto()}
 	if err == nil {
 		resp.Context = encodeContextToken(vclock.AckContext(e.Record, e.Actor))
 	}
-	p.node.respond(p.msg, resp)
+	p.env.respond(p.msg, resp)
 }

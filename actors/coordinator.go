@@ -1,9 +1,12 @@
 package actors
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/nats-io/nats.go"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/quorum"
@@ -38,10 +41,25 @@ func (r *replicaReply) event() quorumEvent {
 // requestDeadline fires when a request's timeout passes.
 type requestDeadline struct{}
 
+// coordEnv is what a coordinator uses of its node, and nothing more: its
+// id, the actor system's root (to send itself replies), the replica
+// router, the cluster view, the hint index, the transport (to answer), the
+// metrics and the log.
+type coordEnv struct {
+	self        string
+	root        *actor.RootContext
+	router      *replicaRouter
+	targets     func(partition int, plan quorum.Plan) quorum.Targets
+	hintHolders func(partition int, asked []string) (map[string]bool, []string)
+	respond     func(m *nats.Msg, resp proto.Message)
+	metrics     *metrics
+	log         *slog.Logger
+}
+
 // scatter is what both coordinator actors share: the request, its plan,
 // its deadline, and the plumbing from effects to replica calls.
 type scatter struct {
-	node  *Node
+	env   *coordEnv
 	self  *actor.PID
 	key   string
 	ns    string
@@ -56,12 +74,12 @@ type scatter struct {
 // mailbox like any other, so no state is touched off the actor goroutine.
 func (s *scatter) start(c actor.Context) {
 	s.self = c.Self()
-	root, self := s.node.system.Root, s.self
+	root, self := s.env.root, s.self
 	s.timer = time.AfterFunc(s.plan.Timeout, func() { root.Send(self, &requestDeadline{}) })
 }
 
 // targets places the request on the key's preference list.
-func (s *scatter) targets() quorum.Targets { return s.node.targets(s.part, s.plan) }
+func (s *scatter) targets() quorum.Targets { return s.env.targets(s.part, s.plan) }
 
 // call issues the replica call of a Send effect. Its reply comes back as a
 // replicaReply, except a Repair's, whose outcome nobody waits for.
@@ -70,10 +88,10 @@ func (s *scatter) call(e quorumEffect, call *replicaCall) {
 	if e.Phase == quorum.Repair {
 		call.done = func(replicaResult) {}
 	} else {
-		root, self, node, ph := s.node.system.Root, s.self, e.To, e.Phase
+		root, self, node, ph := s.env.root, s.self, e.To, e.Phase
 		call.done = func(res replicaResult) { root.Send(self, &replicaReply{node: node, phase: ph, res: res}) }
 	}
-	s.node.router.call(e.To, call)
+	s.env.router.call(e.To, call)
 }
 
 // failureLogs name a failed call by its phase.
@@ -86,7 +104,7 @@ var failureLogs = map[quorum.Phase]string{
 
 func (s *scatter) logFailure(m *replicaReply) {
 	if m.res.err != nil {
-		s.node.log.Debug(failureLogs[m.phase], "replica", m.node, "err", m.res.err)
+		s.env.log.Debug(failureLogs[m.phase], "replica", m.node, "err", m.res.err)
 	}
 }
 

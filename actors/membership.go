@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/quorumkv/quorumkv/members"
 	"github.com/quorumkv/quorumkv/messages"
+	"github.com/quorumkv/quorumkv/ring"
+	"github.com/quorumkv/quorumkv/storage"
 	"github.com/quorumkv/quorumkv/transport"
 )
 
@@ -36,7 +40,7 @@ type statusQuery struct{ reply chan []members.MemberStatus }
 // send, runs the phi-accrual detector, and publishes a new cluster view
 // whenever the member set or anyone's up/down status changes.
 type membershipActor struct {
-	node    *Node
+	env     *membershipEnv
 	table   *members.Table
 	rounds  int
 	stopper chan struct{}
@@ -45,12 +49,33 @@ type membershipActor struct {
 	savedSig string
 }
 
+// membershipEnv is what the membership actor uses of its node: its id and
+// configuration, the transport (to gossip), the data dir's metadata (the
+// member list), the namespace table, and the places it publishes to (the
+// cluster view, the hint index).
+type membershipEnv struct {
+	self     string
+	cfg      *Config
+	conn     transport.Conn
+	db       *storage.DB
+	ns       *namespaceTable
+	metrics  *metrics
+	log      *slog.Logger
+	fatal    func(error)
+	spawn    func(func())
+	ownHints *atomic.Pointer[[]*messages.HintSummary]
+	setHints func(holder string, sums []*messages.HintSummary)
+	setView  func(*clusterView)
+}
+
 func newMembershipActor(n *Node) *membershipActor {
 	self := members.Member{ID: n.id, Zone: n.cfg.Zone, Weight: n.cfg.Weight, Addr: n.ClientURL(),
 		Partitions: n.cfg.Partitions, Incarnation: n.incarn}
 	cfg := members.DefaultConfig()
 	cfg.Interval = n.cfg.GossipInterval
-	m := &membershipActor{node: n, table: members.NewTable(self, cfg, time.Now())}
+	env := &membershipEnv{self: n.id, cfg: &n.cfg, conn: n.conn, db: n.db, ns: n.ns, metrics: n.metrics, log: n.log,
+		fatal: n.failFatal, spawn: n.goTracked, ownHints: &n.ownHints, setHints: n.setHints, setView: n.setView}
+	m := &membershipActor{env: env, table: members.NewTable(self, cfg, time.Now())}
 	m.loadKnown()
 	return m
 }
@@ -62,13 +87,13 @@ const knownMembersMetaKey = "members"
 // request instead of by a ring of itself. They count as up until their
 // detectors say otherwise; requests to a node that is gone fail fast.
 func (m *membershipActor) loadKnown() {
-	raw, found, err := m.node.db.GetMeta(knownMembersMetaKey)
+	raw, found, err := m.env.db.GetMeta(knownMembersMetaKey)
 	if err != nil || !found {
 		return
 	}
 	var known []members.Member
 	if err := json.Unmarshal(raw, &known); err != nil {
-		m.node.log.Warn("ignoring unreadable member list", "err", err)
+		m.env.log.Warn("ignoring unreadable member list", "err", err)
 		return
 	}
 	for i := range known {
@@ -89,8 +114,8 @@ func (m *membershipActor) saveKnown(all []members.Member) {
 		return
 	}
 	raw, _ := json.Marshal(all)
-	if err := m.node.db.SetMeta(knownMembersMetaKey, raw); err != nil {
-		m.node.log.Warn("cannot persist member list", "err", err)
+	if err := m.env.db.SetMeta(knownMembersMetaKey, raw); err != nil {
+		m.env.log.Warn("cannot persist member list", "err", err)
 		return
 	}
 	m.savedSig = sig
@@ -113,8 +138,8 @@ func (m *membershipActor) Receive(c actor.Context) {
 
 func (m *membershipActor) onStarted(c actor.Context) {
 	m.stopper = make(chan struct{})
-	root, self, every, stop := c.ActorSystem().Root, c.Self(), m.node.cfg.GossipInterval, m.stopper
-	m.node.goTracked(func() {
+	root, self, every, stop := c.ActorSystem().Root, c.Self(), m.env.cfg.GossipInterval, m.stopper
+	m.env.spawn(func() {
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
@@ -137,7 +162,7 @@ func (m *membershipActor) onTick(now time.Time) {
 		m.publish(messages.SubjectJoin, len(peers) == 0)
 	}
 	rand.Shuffle(len(peers), func(i, j int) { peers[i], peers[j] = peers[j], peers[i] })
-	for _, id := range peers[:min(len(peers), m.node.cfg.GossipFanout)] {
+	for _, id := range peers[:min(len(peers), m.env.cfg.GossipFanout)] {
 		m.publish(messages.GossipSubject(id), false)
 	}
 	if changed := m.table.Sweep(now); len(changed) > 0 {
@@ -159,14 +184,14 @@ func (m *membershipActor) onGossip(g *messages.Gossip) {
 		m.logChanges(changed, now)
 		m.publishView(now)
 	}
-	if len(digest) > 0 && g.From != m.node.id {
+	if len(digest) > 0 && g.From != m.env.self {
 		m.joined = true
 	}
-	m.node.ns.merge(g.Namespaces)
-	if g.From != m.node.id && ValidNodeName(g.From) && len(g.Members) > 0 {
-		m.node.setHints(g.From, g.Hints)
+	m.env.ns.merge(g.Namespaces)
+	if g.From != m.env.self && ValidNodeName(g.From) && len(g.Members) > 0 {
+		m.env.setHints(g.From, g.Hints)
 	}
-	if g.WantReply && g.From != m.node.id && ValidNodeName(g.From) {
+	if g.WantReply && g.From != m.env.self && ValidNodeName(g.From) {
 		m.publish(messages.GossipSubject(g.From), false)
 	}
 }
@@ -176,20 +201,20 @@ func (m *membershipActor) onGossip(g *messages.Gossip) {
 // node that has not yet joined anyone and meets such a cluster stops: it is
 // the one that is wrong.
 func (m *membershipActor) admit(mi *messages.MemberInfo) bool {
-	if mi.Id == m.node.id {
+	if mi.Id == m.env.self {
 		return true // the table itself handles claims about this node
 	}
 	if !ValidNodeName(mi.Id) || mi.Weight < 1 {
 		return false
 	}
-	if int(mi.Partitions) == m.node.cfg.Partitions {
+	if int(mi.Partitions) == m.env.cfg.Partitions {
 		return true
 	}
 	err := fmt.Errorf("member %s uses %d partitions, this node %d: a cluster's partition count never changes",
-		mi.Id, mi.Partitions, m.node.cfg.Partitions)
-	m.node.log.Error("refusing member with a different partition count", "member", mi.Id, "err", err)
-	if !m.joined && len(m.node.cfg.Join) > 0 {
-		m.node.failFatal(err)
+		mi.Id, mi.Partitions, m.env.cfg.Partitions)
+	m.env.log.Error("refusing member with a different partition count", "member", mi.Id, "err", err)
+	if !m.joined && len(m.env.cfg.Join) > 0 {
+		m.env.fatal(err)
 	}
 	return false
 }
@@ -198,7 +223,7 @@ func (m *membershipActor) peerIDs() []string {
 	all := m.table.Members()
 	out := make([]string, 0, len(all))
 	for _, mm := range all {
-		if mm.ID != m.node.id {
+		if mm.ID != m.env.self {
 			out = append(out, mm.ID)
 		}
 	}
@@ -206,8 +231,8 @@ func (m *membershipActor) peerIDs() []string {
 }
 
 func (m *membershipActor) publish(subject string, wantReply bool) {
-	g := &messages.Gossip{From: m.node.id, WantReply: wantReply, Namespaces: m.node.ns.list()}
-	if own := m.node.ownHints.Load(); own != nil {
+	g := &messages.Gossip{From: m.env.self, WantReply: wantReply, Namespaces: m.env.ns.list()}
+	if own := m.env.ownHints.Load(); own != nil {
 		g.Hints = *own
 	}
 	for _, mm := range m.table.Digest() {
@@ -215,10 +240,10 @@ func (m *membershipActor) publish(subject string, wantReply bool) {
 	}
 	b, err := proto.Marshal(g)
 	if err == nil {
-		err = m.node.conn.Publish(subject, b)
+		err = m.env.conn.Publish(subject, b)
 	}
 	if err != nil && !errors.Is(err, transport.ErrClosed) {
-		m.node.log.Debug("gossip publish failed", "subject", subject, "err", err)
+		m.env.log.Debug("gossip publish failed", "subject", subject, "err", err)
 	}
 }
 
@@ -226,26 +251,26 @@ func (m *membershipActor) publish(subject string, wantReply bool) {
 // (down members stay on the ring: down only reroutes, it never moves data).
 func (m *membershipActor) publishView(now time.Time) {
 	all := m.table.Members()
-	infos := make([]memberInfo, len(all))
+	infos := make([]ring.Member, len(all))
 	for i, mm := range all {
-		infos[i] = memberInfo{id: mm.ID, zone: mm.Zone, weight: mm.Weight}
+		infos[i] = ring.Member{ID: mm.ID, Zone: mm.Zone, Weight: mm.Weight}
 	}
 	up := map[string]bool{}
 	for _, id := range m.table.UpMembers(now) {
 		up[id] = true
 	}
-	m.node.setView(newClusterView(m.node.cfg.Partitions, infos, up))
+	m.env.setView(newClusterView(m.env.cfg.Partitions, infos, up))
 	m.saveKnown(all)
-	m.node.metrics.members.Set(float64(len(all)))
-	m.node.metrics.membersUp.Set(float64(len(up)))
+	m.env.metrics.members.Set(float64(len(all)))
+	m.env.metrics.membersUp.Set(float64(len(up)))
 }
 
 func (m *membershipActor) logChanges(ids []string, now time.Time) {
 	for _, id := range ids {
 		if m.table.Up(id, now) {
-			m.node.log.Info("member up", "member", id)
+			m.env.log.Info("member up", "member", id)
 		} else {
-			m.node.log.Warn("member down", "member", id, "phi", m.table.Phi(id, now))
+			m.env.log.Warn("member down", "member", id, "phi", m.table.Phi(id, now))
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/quorumkv/quorumkv/messages"
+	"github.com/quorumkv/quorumkv/ring"
 	"github.com/quorumkv/quorumkv/storage"
 	"github.com/quorumkv/quorumkv/transport"
 )
@@ -41,6 +42,7 @@ type Node struct {
 	ownHints    atomic.Pointer[[]*messages.HintSummary]
 	hintSummary *hintSummary
 	members     *actor.PID
+	coord       *coordEnv  // what coordinators use of the node
 	handoff     *actor.PID // delivers the hints this node holds
 	repair      *actor.PID // anti-entropy and tombstone reaping
 	httpSrv     *http.Server
@@ -149,8 +151,10 @@ func (n *Node) startActors() {
 	// first scrape, and anti-entropy never compares a tree half built.
 	started.Wait()
 	n.router = newReplicaRouter(n.id, n.system.Root, n.parts, n.conn, n.cfg.ReplicaTimeout, int(n.cfg.maxPayload()), n.quit, n.goTracked)
-	n.setView(newClusterView(n.cfg.Partitions, []memberInfo{n.selfInfo()}, nil))
+	n.setView(newClusterView(n.cfg.Partitions, []ring.Member{n.selfInfo()}, nil))
 	n.members = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newMembershipActor(n) }))
+	n.coord = &coordEnv{self: n.id, root: n.system.Root, router: n.router, targets: n.targets,
+		hintHolders: n.hintHolders, respond: n.respond, metrics: n.metrics, log: n.log}
 	n.spawnHealing()
 	n.goTracked(n.expireLoop)
 }

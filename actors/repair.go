@@ -108,14 +108,14 @@ func (r *repairActor) onTick(c actor.Context) {
 	view := r.env.view()
 	var back []string
 	for _, m := range view.members {
-		up := view.isUp(m.id)
-		if up && r.lastUp != nil && !r.lastUp[m.id] && m.id != r.env.self {
-			back = append(back, m.id)
+		up := view.isUp(m.ID)
+		if up && r.lastUp != nil && !r.lastUp[m.ID] && m.ID != r.env.self {
+			back = append(back, m.ID)
 		}
 	}
 	r.lastUp = map[string]bool{}
 	for _, m := range view.members {
-		r.lastUp[m.id] = view.isUp(m.id)
+		r.lastUp[m.ID] = view.isUp(m.ID)
 	}
 	if len(back) > 0 {
 		r.enqueue(c, &repairJob{partitions: r.sharedPartitions(view, back)}, true)

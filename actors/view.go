@@ -5,29 +5,18 @@ import (
 	"github.com/quorumkv/quorumkv/ring"
 )
 
-// memberInfo is what the ring needs of a member.
-type memberInfo struct {
-	id     string
-	zone   string
-	weight int
-}
-
 // clusterView is an immutable snapshot of placement: the ring over every
 // known member and which members this node believes up. Coordinators read
 // it without locks; the membership actor swaps in a new one on change.
 type clusterView struct {
 	ring    *ring.Ring
-	members []memberInfo
+	members []ring.Member
 	up      map[string]bool
 }
 
 // newClusterView builds a view; up == nil means every member is up.
-func newClusterView(q int, members []memberInfo, up map[string]bool) *clusterView {
-	rm := make([]ring.Member, len(members))
-	for i, m := range members {
-		rm[i] = ring.Member{ID: m.id, Zone: m.zone, Weight: m.weight}
-	}
-	r, err := ring.New(q, ring.DefaultTokensPerWeight, rm)
+func newClusterView(q int, members []ring.Member, up map[string]bool) *clusterView {
+	r, err := ring.New(q, ring.DefaultTokensPerWeight, members)
 	if err != nil {
 		// Members are validated before they reach a view; a failure here is
 		// a bug, and a ring of none keeps the node answering with errors.
@@ -40,8 +29,8 @@ func (v *clusterView) isUp(id string) bool { return v.up == nil || v.up[id] }
 
 func (n *Node) setView(v *clusterView) { n.view.Store(v) }
 
-func (n *Node) selfInfo() memberInfo {
-	return memberInfo{id: n.id, zone: n.cfg.Zone, weight: n.cfg.Weight}
+func (n *Node) selfInfo() ring.Member {
+	return ring.Member{ID: n.id, Zone: n.cfg.Zone, Weight: n.cfg.Weight}
 }
 
 // targets places a request on a partition's preference list, as this
