@@ -13,9 +13,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/quorumkv/quorumkv/messages"
-	"github.com/quorumkv/quorumkv/storage"
 	"github.com/quorumkv/quorumkv/transport"
 	"github.com/quorumkv/quorumkv/vclock"
+	"github.com/quorumkv/quorumkv/wire"
 )
 
 // errReplicaUnavailable means no replica answered: its node has no
@@ -187,7 +187,7 @@ func replicaResultFromProto(resp *messages.ReplicaResponse) replicaResult {
 	if ae := apiErrorFromProto(resp.Error); ae != nil {
 		return replicaResult{err: ae}
 	}
-	res := replicaResult{record: storage.RecordFromProto(resp.Record), found: resp.Found, actor: resp.Actor, hashes: resp.Hashes}
+	res := replicaResult{record: wire.RecordFromProto(resp.Record), found: resp.Found, actor: resp.Actor, hashes: resp.Hashes}
 	for _, k := range resp.Keys {
 		res.keys = append(res.keys, keyDigest{key: k.Key, digest: k.Digest})
 	}
@@ -202,10 +202,10 @@ func replicaRequestProto(c *replicaCall) *messages.ReplicaRequest {
 	}
 	switch c.op {
 	case messages.ReplicaOp_REPLICA_OP_PUT:
-		req.Write = siblingToProto(c.write)
-		req.Context = vvToProto(c.context)
+		req.Write = wire.SiblingToProto(c.write)
+		req.Context = wire.VVToProto(c.context)
 	case messages.ReplicaOp_REPLICA_OP_MERGE:
-		req.Record = storage.RecordToProto(c.record)
+		req.Record = wire.RecordToProto(c.record)
 	}
 	return req
 }
@@ -227,10 +227,10 @@ func (r *replicaRouter) serve(from string, id uint64, req *messages.ReplicaReque
 	}
 	switch req.Op {
 	case messages.ReplicaOp_REPLICA_OP_PUT:
-		c.write = siblingFromProto(req.Write)
-		c.context = vvFromProto(req.Context)
+		c.write = wire.SiblingFromProto(req.Write)
+		c.context = wire.VVFromProto(req.Context)
 	case messages.ReplicaOp_REPLICA_OP_MERGE:
-		c.record = storage.RecordFromProto(req.Record)
+		c.record = wire.RecordFromProto(req.Record)
 	}
 	if err := validateCall(c); err != nil {
 		reply(replicaResult{err: errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST, "bad replica request: %v", err)})
@@ -245,7 +245,7 @@ func replicaResponseProto(res replicaResult) *messages.ReplicaResponse {
 		resp.Error = toAPIError(res.err).proto()
 		return resp
 	}
-	resp.Record = storage.RecordToProto(res.record)
+	resp.Record = wire.RecordToProto(res.record)
 	resp.Actor, resp.Hashes = res.actor, res.hashes
 	for _, k := range res.keys {
 		resp.Keys = append(resp.Keys, &messages.KeyDigest{Key: k.key, Digest: k.digest})

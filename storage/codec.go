@@ -8,7 +8,6 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/vclock"
 )
 
@@ -39,73 +38,10 @@ const (
 	fieldEntryTime    = 3
 )
 
-// RecordToProto converts a record to its wire message. The message shares
-// Value bytes with r.
-func RecordToProto(r vclock.Record) *messages.Record {
-	p := &messages.Record{}
-	if n := len(r.Siblings); n > 0 {
-		backing := make([]messages.Sibling, n) // one allocation for all
-		p.Siblings = make([]*messages.Sibling, n)
-		for i, s := range r.Siblings {
-			b := &backing[i]
-			b.Node, b.Counter, b.Value = s.Dot.Node, s.Dot.Counter, s.Value
-			b.ContentType, b.Tombstone, b.Timestamp = s.ContentType, s.Tombstone, s.Timestamp
-			b.WriteId = s.WriteID
-			p.Siblings[i] = b
-		}
-	}
-	if n := len(r.Context); n > 0 {
-		backing := make([]messages.VVEntry, n)
-		p.Context = make([]*messages.VVEntry, n)
-		for i, e := range r.Context {
-			b := &backing[i]
-			b.Node, b.Counter, b.Time = e.Node, e.Counter, e.Time
-			p.Context[i] = b
-		}
-	}
-	return p
-}
-
-// RecordFromProto converts a wire message to a record; nil (and nil
-// elements) read as empty. The record shares Value bytes with p. Empty lists
-// and values become nil.
-func RecordFromProto(p *messages.Record) vclock.Record {
-	var r vclock.Record
-	if sibs := p.GetSiblings(); len(sibs) > 0 {
-		r.Siblings = make([]vclock.Sibling, len(sibs))
-		for i, s := range sibs {
-			r.Siblings[i] = vclock.Sibling{
-				Dot:         vclock.Dot{Node: s.GetNode(), Counter: s.GetCounter()},
-				Value:       nilIfEmpty(s.GetValue()),
-				ContentType: s.GetContentType(),
-				Tombstone:   s.GetTombstone(),
-				Timestamp:   s.GetTimestamp(),
-				WriteID:     s.GetWriteId(),
-			}
-		}
-	}
-	if ctx := p.GetContext(); len(ctx) > 0 {
-		r.Context = make(vclock.VV, len(ctx))
-		for i, e := range ctx {
-			r.Context[i] = vclock.Entry{Node: e.GetNode(), Counter: e.GetCounter(), Time: e.GetTime()}
-		}
-	}
-	return r
-}
-
-// nilIfEmpty: proto3 cannot tell an empty value from an absent one, so
-// neither does a decoded record.
-func nilIfEmpty(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
-
 // EncodeRecord returns the stored form of r:
 //
 //	bytes 0..3   CRC-32C (Castagnoli) of bytes 4.., big-endian
-//	bytes 4..    protobuf encoding of messages.Record (RecordToProto(r))
+//	bytes 4..    protobuf encoding of messages.Record (wire.RecordToProto(r))
 //
 // The protobuf bytes are what proto.Marshal produces (fields in number
 // order, zero values omitted), written without building the message. Node
@@ -283,4 +219,13 @@ func appendUint(b []byte, num protowire.Number, v uint64) []byte {
 	}
 	b = protowire.AppendTag(b, num, protowire.VarintType)
 	return protowire.AppendVarint(b, v)
+}
+
+// nilIfEmpty: proto3 cannot tell an empty value from an absent one, so
+// neither does a decoded record.
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }

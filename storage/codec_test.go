@@ -15,6 +15,7 @@ import (
 
 	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/vclock"
+	"github.com/quorumkv/quorumkv/wire"
 )
 
 // randRecord builds a record that passes vclock validation, with edge values
@@ -83,7 +84,7 @@ func TestEncodeMatchesProtoMarshal(t *testing.T) {
 		if slices.ContainsFunc(r.Siblings, func(s vclock.Sibling) bool { return s.WriteID != 0 }) {
 			withIDs++
 		}
-		want, err := proto.MarshalOptions{Deterministic: true}.Marshal(RecordToProto(r))
+		want, err := proto.MarshalOptions{Deterministic: true}.Marshal(wire.RecordToProto(r))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +143,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(got, r) {
 			t.Fatalf("record %d: round trip\n got %+v\nwant %+v", i, got, r)
 		}
-		if back := RecordFromProto(RecordToProto(r)); !reflect.DeepEqual(back, r) {
+		if back := wire.RecordFromProto(wire.RecordToProto(r)); !reflect.DeepEqual(back, r) {
 			t.Fatalf("record %d: proto round trip\n got %+v\nwant %+v", i, back, r)
 		}
 	}
@@ -160,11 +161,11 @@ func TestEmptyRecordEncoding(t *testing.T) {
 }
 
 func TestRecordFromProtoNil(t *testing.T) {
-	if r := RecordFromProto(nil); r.Siblings != nil || r.Context != nil {
-		t.Fatalf("RecordFromProto(nil) = %+v", r)
+	if r := wire.RecordFromProto(nil); r.Siblings != nil || r.Context != nil {
+		t.Fatalf("wire.RecordFromProto(nil) = %+v", r)
 	}
 	p := &messages.Record{Siblings: []*messages.Sibling{nil}, Context: []*messages.VVEntry{nil}}
-	r := RecordFromProto(p)
+	r := wire.RecordFromProto(p)
 	if len(r.Siblings) != 1 || len(r.Context) != 1 || r.Siblings[0].Dot.Node != "" {
 		t.Fatalf("nil elements: %+v", r)
 	}
@@ -198,7 +199,7 @@ func TestDecodeRejectsDamage(t *testing.T) {
 // invariants; those are corrupt too.
 func TestDecodeRejectsBadBodyWithValidChecksum(t *testing.T) {
 	invalid := vclock.Record{Siblings: []vclock.Sibling{{Dot: vclock.Dot{Node: "a", Counter: 3}}}} // not covered
-	body, _ := proto.Marshal(RecordToProto(invalid))
+	body, _ := proto.Marshal(wire.RecordToProto(invalid))
 	for name, b := range map[string][]byte{
 		"bad proto":    {0x0a, 0x05, 0x01},
 		"bad utf8":     {0x12, 0x03, 0x0a, 0x01, 0xff},
@@ -269,7 +270,7 @@ func protoDecode(body []byte) (vclock.Record, error) {
 	if err := proto.Unmarshal(body, &p); err != nil {
 		return vclock.Record{}, err
 	}
-	return RecordFromProto(&p), nil
+	return wire.RecordFromProto(&p), nil
 }
 
 // checkDifferential: the hand decoder accepts exactly what proto.Unmarshal

@@ -14,7 +14,7 @@ import (
 // order, the last of a repeated scalar wins, a known field with the wrong
 // wire type is an unknown field, unknown fields are skipped, strings must be
 // UTF-8) and FuzzDecodeRecord checks it against proto.Unmarshal +
-// RecordFromProto. It exists because Get is hot: it halves the allocations
+// wire.RecordFromProto. It exists because Get is hot: it halves the allocations
 // of going through the generated messages and roughly halves decode time.
 
 var (

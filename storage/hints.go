@@ -11,6 +11,7 @@ import (
 
 	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/vclock"
+	"github.com/quorumkv/quorumkv/wire"
 )
 
 // Hint is a write a fallback replica took for home nodes that were down:
@@ -182,7 +183,7 @@ func scanHints(it *pebble.Iterator, bad *ScanCorruptError, fn func(HintEntry) er
 // protobuf encoding of messages.Hint. Hints are rare next to records, so the
 // plain protobuf encoder is fast enough.
 func encodeHint(h Hint) []byte {
-	body, _ := proto.Marshal(&messages.Hint{Record: RecordToProto(h.Record), Targets: h.Targets, Created: h.Created})
+	body, _ := proto.Marshal(&messages.Hint{Record: wire.RecordToProto(h.Record), Targets: h.Targets, Created: h.Created})
 	b := make([]byte, checksumLen+len(body))
 	copy(b[checksumLen:], body)
 	putChecksum(b)
@@ -200,7 +201,7 @@ func decodeHint(b []byte) (Hint, error) {
 	if err := proto.Unmarshal(b[checksumLen:], &m); err != nil {
 		return Hint{}, fmt.Errorf("%w: hint: %w", ErrCorrupt, err)
 	}
-	rec := RecordFromProto(m.Record)
+	rec := wire.RecordFromProto(m.Record)
 	if err := rec.Validate(); err != nil {
 		return Hint{}, fmt.Errorf("%w: hint: %w", ErrCorrupt, err)
 	}
