@@ -11,6 +11,9 @@ import (
 // wall clock. Every partition actor stamps writes with it, from its own
 // goroutine, hence the mutex. The zero value is ready to use.
 type hybridClock struct {
+	// wall reads the wall clock in unix nanoseconds (nil: time.Now).
+	wall func() int64
+
 	mu  sync.Mutex
 	hlc *vclock.HLC // made on first use
 }
@@ -30,7 +33,11 @@ func (h *hybridClock) observe(ts int64) {
 
 func (h *hybridClock) clockLocked() *vclock.HLC {
 	if h.hlc == nil {
-		h.hlc = vclock.NewHLC(func() int64 { return time.Now().UnixNano() })
+		wall := h.wall
+		if wall == nil {
+			wall = func() int64 { return time.Now().UnixNano() }
+		}
+		h.hlc = vclock.NewHLC(wall)
 	}
 	return h.hlc
 }

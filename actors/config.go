@@ -135,6 +135,9 @@ type Config struct {
 	// NATS: no server is embedded and NATSURL is ignored. For tests that
 	// run whole clusters in one process (transport.MemNet).
 	Transport transport.Conn
+	// WallClock, when set, is the wall clock (unix nanoseconds) that stamps
+	// writes for last-write-wins, instead of time.Now: tests make it jump.
+	WallClock func() int64
 	// FS is the filesystem of the data dir (default: the OS's). Tests use
 	// Pebble's in-memory, crash-cloneable one.
 	FS vfs.FS

@@ -64,7 +64,7 @@ func Start(cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), quit: make(chan struct{}),
+	n := &Node{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), quit: make(chan struct{}), clock: hybridClock{wall: cfg.WallClock},
 		fatal: make(chan error, 1), warnedFew: map[string]bool{}}
 	if err := n.start(); err != nil {
 		n.shutdown()
