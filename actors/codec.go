@@ -37,15 +37,18 @@ func (n *Node) respond(m *nats.Msg, resp proto.Message) {
 	if m.Reply == "" {
 		return
 	}
-	out := nats.NewMsg(m.Reply)
-	var err error
-	if wantsJSON(m) {
-		out.Header.Set(messages.HeaderContentType, messages.ContentTypeJSON)
-		out.Data, err = jsonOut.Marshal(resp)
-	} else {
-		out.Data, err = proto.Marshal(resp)
+	if !wantsJSON(m) {
+		// A plain publish: a message with headers (even empty ones) costs
+		// both ends a header block to write and parse on every answer.
+		if data, err := proto.Marshal(resp); err == nil {
+			_ = n.conn.Publish(m.Reply, data)
+		}
+		return
 	}
-	if err == nil {
+	out := nats.NewMsg(m.Reply)
+	out.Header.Set(messages.HeaderContentType, messages.ContentTypeJSON)
+	var err error
+	if out.Data, err = jsonOut.Marshal(resp); err == nil {
 		_ = n.conn.PublishMsg(out)
 	}
 }
