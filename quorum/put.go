@@ -10,6 +10,9 @@ type Put[R any] struct {
 	core[R]
 	rest   []string // candidates and replicas after the coordinating one
 	hints  standIns
+	// coveredBuf backs hints.covered: a put's homes fit without a
+	// separate allocation.
+	coveredBuf [4]string
 	ok     int // durable acks, from distinct replicas
 	record R
 	actor  string // the id under which the coordinating replica issued the dot
@@ -20,6 +23,7 @@ type Put[R any] struct {
 // in for the replica whose failure it replaces.
 func NewPut[R any](p Plan, t Targets, self string) *Put[R] {
 	u := &Put[R]{rest: PreferSelf(t.Active, self)}
+	u.hints.covered = u.coveredBuf[:0]
 	u.init(p, t.Homes, t.Spare)
 	for _, id := range t.Active {
 		if u.isHome(id) {

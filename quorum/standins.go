@@ -1,20 +1,25 @@
 package quorum
 
+import "slices"
+
 // standIns records, during one write, which home replica each fallback
 // stands in for (Dynamo §4.6: the hint names the intended recipient).
 // Every home is "covered" while a write to it, or to a fallback standing
-// in for it, is in flight or done.
+// in for it, is in flight or done. A write has at most a handful of homes
+// and fallbacks, so plain slices beat maps here: a put allocates nothing
+// for them until a fallback is used.
 type standIns struct {
-	covered map[string]bool   // home -> covered
-	byNode  map[string]string // fallback -> the home it stands in for
+	covered []string  // homes covered
+	byNode  []standIn // fallbacks and the homes they stand in for
 }
+
+type standIn struct{ fallback, home string }
 
 // cover marks a home as written to directly.
 func (s *standIns) cover(home string) {
-	if s.covered == nil {
-		s.covered, s.byNode = map[string]bool{}, map[string]string{}
+	if !slices.Contains(s.covered, home) {
+		s.covered = append(s.covered, home)
 	}
-	s.covered[home] = true
 }
 
 // assign returns the hint target for a write about to go to node: none
@@ -26,13 +31,13 @@ func (s *standIns) assign(node string, home bool, homes []string) string {
 		s.cover(node)
 		return ""
 	}
-	if h, ok := s.byNode[node]; ok {
-		return h
+	if i := s.find(node); i >= 0 {
+		return s.byNode[i].home
 	}
 	for _, h := range homes {
-		if !s.covered[h] {
+		if !slices.Contains(s.covered, h) {
 			s.cover(h)
-			s.byNode[node] = h
+			s.byNode = append(s.byNode, standIn{fallback: node, home: h})
 			return h
 		}
 	}
@@ -43,11 +48,21 @@ func (s *standIns) assign(node string, home bool, homes []string) string {
 // fallback stands in for it.
 func (s *standIns) release(node string, home bool) {
 	if home {
-		delete(s.covered, node)
+		s.uncover(node)
 		return
 	}
-	if h, ok := s.byNode[node]; ok {
-		delete(s.covered, h)
-		delete(s.byNode, node)
+	if i := s.find(node); i >= 0 {
+		s.uncover(s.byNode[i].home)
+		s.byNode = slices.Delete(s.byNode, i, i+1)
 	}
+}
+
+func (s *standIns) uncover(home string) {
+	if i := slices.Index(s.covered, home); i >= 0 {
+		s.covered = slices.Delete(s.covered, i, i+1)
+	}
+}
+
+func (s *standIns) find(fallback string) int {
+	return slices.IndexFunc(s.byNode, func(x standIn) bool { return x.fallback == fallback })
 }
