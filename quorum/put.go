@@ -8,14 +8,14 @@ package quorum
 // sloppy quorum carry the home they stand in for (Dynamo §4.6).
 type Put[R any] struct {
 	core[R]
-	rest   []string // candidates and replicas after the coordinating one
-	hints  standIns
+	rest  []string // candidates and replicas after the coordinating one
+	hints standIns
 	// coveredBuf backs hints.covered: a put's homes fit without a
 	// separate allocation.
 	coveredBuf [4]string
-	ok     int // durable acks, from distinct replicas
-	record R
-	actor  string // the id under which the coordinating replica issued the dot
+	ok         int // durable acks, from distinct replicas
+	record     R
+	actor      string // the id under which the coordinating replica issued the dot
 }
 
 // NewPut plans a write. Fallbacks among the starting targets stand in for
