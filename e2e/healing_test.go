@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,6 +19,30 @@ import (
 // few partitions.
 func spreadKey(prefix string, i int) string {
 	return fmt.Sprintf("%04x-%s-%d", (i*40503)&0xffff, prefix, i)
+}
+
+// writeWhileDown kills the nodes in down, waits until the others see only
+// each other up, and writes n fresh keys with quorum w through the first
+// node left up; it returns what it wrote.
+func writeWhileDown(t *testing.T, cl *testcluster.Cluster, down []*testcluster.Node, prefix string, n, w int) map[string]string {
+	t.Helper()
+	var up []*testcluster.Node
+	for _, node := range cl.Nodes {
+		if slices.Contains(down, node) {
+			node.Kill()
+		} else {
+			up = append(up, node)
+		}
+	}
+	cl.WaitMembers(30*time.Second, up...)
+	c := cl.Client(up[0])
+	want := map[string]string{}
+	for i := range n {
+		k, v := spreadKey(prefix, i), fmt.Sprintf("v%d", i)
+		put(t, c, k, v, client.WithW(w))
+		want[k] = v
+	}
+	return want
 }
 
 // clusterWith starts size nodes, each with the extra flags.
@@ -75,16 +100,7 @@ func waitReadable(t *testing.T, cl *testcluster.Cluster, want map[string]string,
 func TestHintedHandoffDeliversToReturningNodes(t *testing.T) {
 	cl := clusterWith(t, 5)
 	n4, n5 := cl.Nodes[3], cl.Nodes[4]
-	n4.Kill()
-	n5.Kill()
-	cl.WaitMembers(30*time.Second, cl.Nodes[:3]...)
-	c := cl.Client(cl.Nodes[0])
-	want := map[string]string{}
-	for i := range 200 {
-		k, v := spreadKey("hh", i), fmt.Sprintf("v%d", i)
-		put(t, c, k, v, client.WithW(2))
-		want[k] = v
-	}
+	want := writeWhileDown(t, cl, []*testcluster.Node{n4, n5}, "hh", 200, 2)
 	held := sumMetric(cl.Nodes[:3], "quorumkv_hints")
 	if held <= 0 {
 		t.Fatalf("no hints held by the fallbacks after writing with two homes down (%v)", held)
@@ -114,15 +130,7 @@ func TestHintedHandoffDeliversToReturningNodes(t *testing.T) {
 func TestHintsSurviveFallbackKill(t *testing.T) {
 	cl := clusterWith(t, 4)
 	home := cl.Nodes[3]
-	home.Kill()
-	cl.WaitMembers(30*time.Second, cl.Nodes[:3]...)
-	c := cl.Client(cl.Nodes[0])
-	want := map[string]string{}
-	for i := range 60 {
-		k, v := spreadKey("hk", i), fmt.Sprintf("v%d", i)
-		put(t, c, k, v, client.WithW(3))
-		want[k] = v
-	}
+	want := writeWhileDown(t, cl, []*testcluster.Node{home}, "hk", 60, 3)
 	var holder *testcluster.Node
 	for _, n := range cl.Nodes[:3] {
 		if metric(n, "quorumkv_hints") > 0 {
@@ -296,15 +304,7 @@ func assertAllDeleted(t *testing.T, cl *testcluster.Cluster, keys []string, r in
 func TestHintBoundDropsOldestAndAntiEntropyRepairs(t *testing.T) {
 	cl := clusterWith(t, 4, "--hint-max-count", "3")
 	n4 := cl.Nodes[3]
-	n4.Kill()
-	cl.WaitMembers(30*time.Second, cl.Nodes[:3]...)
-	c := cl.Client(cl.Nodes[0])
-	want := map[string]string{}
-	for i := range 40 {
-		k, v := spreadKey("hb", i), fmt.Sprintf("v%d", i)
-		put(t, c, k, v, client.WithW(2))
-		want[k] = v
-	}
+	want := writeWhileDown(t, cl, []*testcluster.Node{n4}, "hb", 40, 2)
 	testcluster.WaitFor(t, 30*time.Second, "hints past the bound dropped", func() bool {
 		for _, n := range cl.Nodes[:3] {
 			if metric(n, "quorumkv_hints") > 3 {
@@ -329,15 +329,7 @@ func TestHintBoundDropsOldestAndAntiEntropyRepairs(t *testing.T) {
 func TestReadsFindHintsNotYetDelivered(t *testing.T) {
 	cl := clusterWith(t, 4, "--hint-rate", "1", "--anti-entropy=false")
 	n4 := cl.Nodes[3]
-	n4.Kill()
-	cl.WaitMembers(30*time.Second, cl.Nodes[:3]...)
-	c := cl.Client(cl.Nodes[0])
-	want := map[string]string{}
-	for i := range 40 {
-		k, v := spreadKey("pend", i), fmt.Sprintf("v%d", i)
-		put(t, c, k, v, client.WithW(2))
-		want[k] = v
-	}
+	want := writeWhileDown(t, cl, []*testcluster.Node{n4}, "pend", 40, 2)
 	held := sumMetric(cl.Nodes[:3], "quorumkv_hints")
 	n4.MustStart()
 	cl.WaitMembers(60*time.Second, cl.Nodes...)
