@@ -170,15 +170,65 @@ func (c *Cluster) running(id string) bool {
 
 // call sends a request to one node's API and decodes the answer.
 func (c *Cluster) call(node, op string, req, resp proto.Message, timeout time.Duration) error {
+	return request(c.client, node, op, req, resp, timeout)
+}
+
+// request sends a request from conn to one node's API and decodes the
+// answer.
+func request(conn transport.Conn, node, op string, req, resp proto.Message, timeout time.Duration) error {
 	data, err := proto.Marshal(req)
 	if err != nil {
 		return err
 	}
-	m, err := c.client.Request(messages.NodeAPISubject(node, op), data, timeout)
+	m, err := conn.Request(messages.NodeAPISubject(node, op), data, timeout)
 	if err != nil {
 		return err
 	}
 	return proto.Unmarshal(m.Data, resp)
+}
+
+// HostConn returns a new connection on node's host: MemNet never faults
+// messages between endpoints of one name, so requests from it to node are
+// neither dropped, delayed nor duplicated. A workload that checks a
+// register needs that for its puts: a duplicated put is a second write (it
+// gets a write id of its own), which a NATS request never becomes. Close
+// it when done.
+func (c *Cluster) HostConn(node string) transport.Conn { return c.Net.Endpoint(node) }
+
+// GetFrom reads key through node with opts, sending from conn, and returns
+// the values (none if not found) and the context token of what it read.
+// A transport failure comes back as is (transport.ErrNoResponders means no
+// node received the request).
+func GetFrom(conn transport.Conn, node, key string, opts *messages.RequestOptions, timeout time.Duration) ([]string, string, error) {
+	var resp messages.GetResponse
+	if err := request(conn, node, "get", &messages.GetRequest{Key: key, Options: opts}, &resp, timeout); err != nil {
+		return nil, "", err
+	}
+	if resp.Error != nil {
+		return nil, "", fmt.Errorf("%s: %s", resp.Error.Code, resp.Error.Message)
+	}
+	var out []string
+	for _, v := range resp.Values {
+		out = append(out, string(v.Value))
+	}
+	return out, resp.Context, nil
+}
+
+// PutFrom writes key=value through node with opts, superseding what the
+// context token ctx covers (empty: a blind write), sending from conn, and
+// returns the context of the version written. Any error leaves the
+// outcome unknown, except transport.ErrNoResponders: nobody received it.
+func PutFrom(conn transport.Conn, node, key, value, ctx string, opts *messages.RequestOptions, timeout time.Duration) (string, error) {
+	var resp messages.PutResponse
+	err := request(conn, node, "put", &messages.PutRequest{Key: key, Value: []byte(value), Context: ctx, Options: opts},
+		&resp, timeout)
+	if err != nil {
+		return "", err
+	}
+	if resp.Error != nil {
+		return "", fmt.Errorf("%s: %s", resp.Error.Code, resp.Error.Message)
+	}
+	return resp.Context, nil
 }
 
 // Put writes key=value through node with quorum w; it reports whether the

@@ -5,8 +5,11 @@
 // yet synced are lost as a power cut would lose them) and restarted, links
 // cut and healed, messages dropped, duplicated and delayed. A checker then
 // heals everything and requires every acknowledged write to read back.
+// Beside those writes, clients make strict-quorum reads and writes of a few
+// keys (strict.go), and the history they record must be linearizable, each
+// key a register (internal/linearize).
 //
-// What the seed fixes: the cluster's size, the workload (keys, values,
+// What the seed fixes: the cluster's size, the workloads (keys, values,
 // coordinators, quorums) and the fault schedule (what happens after which
 // operation). What it does not: goroutine scheduling, the actor runtime's
 // mailboxes, timers and the transport's delivery order, so a failing seed

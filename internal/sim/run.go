@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/anishathalye/porcupine"
+
 	"github.com/quorumkv/quorumkv/transport"
 )
 
@@ -14,6 +16,11 @@ import (
 type RunOptions struct {
 	// Writes is how many writes the workload makes.
 	Writes int
+	// Strict is how many operations of the strict workload (strict.go)
+	// are offered at each step of the schedule; 0 turns it off. Its
+	// clients draw from their own RNGs, so a seed's schedule and blind
+	// writes are the same with it on or off.
+	Strict int
 	// Settle bounds how long, after every fault is healed, acknowledged
 	// writes may take to become readable (hints delivered, anti-entropy).
 	Settle time.Duration
@@ -26,6 +33,11 @@ type Report struct {
 	Nodes, Writes, Acked     int
 	Crashes, Cuts, Restarted int
 	Settled                  time.Duration
+	// The strict workload's history, if the run had one: operations
+	// checked (writes of unknown outcome and reads that returned siblings
+	// among them), keys, verdict.
+	StrictOps, StrictUnknown, StrictSiblingReads, StrictKeys int
+	StrictVerdict                                            porcupine.CheckResult
 }
 
 // Run is one seeded scenario: a cluster of 3 to 5 nodes takes blind writes
@@ -34,7 +46,9 @@ type Report struct {
 // exists among the nodes up, though not always among those reachable),
 // cuts links and drops, duplicates and delays messages. Then every fault
 // is healed and every acknowledged write must read back with R=1 through
-// every node within Settle. The error names the first violation.
+// every node within Settle. A strict workload runs beside the writes,
+// paced by the schedule's steps, and its history must be linearizable.
+// The error names the first violation.
 func Run(seed uint64, o RunOptions) (Report, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	rep := Report{Seed: seed, Nodes: 3 + rng.IntN(3), Writes: o.Writes}
@@ -44,11 +58,19 @@ func Run(seed uint64, o RunOptions) (Report, error) {
 		return rep, err
 	}
 	defer c.Close()
+	var strict *strictWorkload
+	if o.Strict > 0 {
+		strict = startStrict(c, seed, o.Strict)
+		defer strict.close()
+	}
 	acked := map[string]string{}
 	maxDown := 1
 	for i := range o.Writes {
 		if err := fault(rng, c, &rep, maxDown); err != nil {
 			return rep, err
+		}
+		if strict != nil {
+			strict.pace(o.Strict)
 		}
 		key, val := fmt.Sprintf("%04x-sim-%d", rng.IntN(1<<16), i), fmt.Sprintf("v%d-%d", seed, i)
 		if ok, _ := c.Put(randomUp(rng, c), key, val, 2); ok {
@@ -56,6 +78,9 @@ func Run(seed uint64, o RunOptions) (Report, error) {
 		}
 	}
 	rep.Acked = len(acked)
+	if strict != nil {
+		strict.end()
+	}
 	if err := heal(c, &rep); err != nil {
 		return rep, err
 	}
@@ -64,6 +89,11 @@ func Run(seed uint64, o RunOptions) (Report, error) {
 		return rep, err
 	}
 	rep.Settled = time.Since(start)
+	if strict != nil {
+		strict.wait()
+		strict.finalReads()
+		return rep, strict.check(&rep)
+	}
 	return rep, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/anishathalye/porcupine"
 )
 
 // TestSimulatedClusters runs seeded scenarios (run.go): by default 200 (20
@@ -24,13 +26,13 @@ func TestSimulatedClusters(t *testing.T) {
 	par := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var acked, crashes int
+	var acked, crashes, strictRuns, strictOps, strictUnknown, siblingReads, undecided int
 	for _, seed := range seeds {
 		par <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-par; wg.Done() }()
-			rep, err := Run(seed, RunOptions{Writes: 30, Settle: 20 * time.Second})
+			rep, err := Run(seed, RunOptions{Writes: 30, Strict: 4, Settle: 20 * time.Second})
 			if err != nil {
 				t.Errorf("seed %d (%d nodes, %d crashes, %d cuts): %v\nreplay: make simulate SEED=%d", seed, rep.Nodes, rep.Crashes, rep.Cuts, err, seed)
 				return
@@ -38,11 +40,22 @@ func TestSimulatedClusters(t *testing.T) {
 			mu.Lock()
 			acked += rep.Acked
 			crashes += rep.Crashes
+			if rep.StrictOps > 0 {
+				strictRuns++
+				strictOps += rep.StrictOps
+				strictUnknown += rep.StrictUnknown
+				siblingReads += rep.StrictSiblingReads
+				if rep.StrictVerdict == porcupine.Unknown {
+					undecided++
+				}
+			}
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
 	t.Logf("%d seeded runs: %d acknowledged writes, all read back; %d node crashes", len(seeds), acked, crashes)
+	t.Logf("%d strict-quorum histories checked: %d operations, %d writes of unknown outcome, %d reads with false conflicts; %d not decided in time",
+		strictRuns, strictOps, strictUnknown, siblingReads, undecided)
 }
 
 func seedList(t *testing.T) []uint64 {
