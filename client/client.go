@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -159,6 +160,9 @@ func (c *Client) request(ctx context.Context, subject string, data []byte, wait 
 	// server of the cluster. A few short retries ride that out.
 	var m *nats.Msg
 	var err error
+	if !c.mayBeSpreading(subject) {
+		return c.requestOnce(ctx, subject, data, wait)
+	}
 	for _, backoff := range noResponderBackoff {
 		if m, err = c.requestOnce(ctx, subject, data, wait); !errors.Is(err, nats.ErrNoResponders) {
 			return m, err
@@ -172,6 +176,20 @@ func (c *Client) request(ctx context.Context, subject string, data []byte, wait 
 		}
 	}
 	return c.requestOnce(ctx, subject, data, wait)
+}
+
+// mayBeSpreading reports whether a subject's subscription may still be on
+// its way to this client's server: a node addressed by name (API or admin)
+// whose server is another one. The local node's subscriptions are on this
+// very server, and "no responders" there means no node, at once.
+func (c *Client) mayBeSpreading(subject string) bool {
+	local := c.nc.ConnectedServerName()
+	for _, prefix := range []string{"kv.api.node.", "kv.admin.node."} {
+		if rest, ok := strings.CutPrefix(subject, prefix); ok {
+			return !strings.HasPrefix(rest, local+".")
+		}
+	}
+	return false
 }
 
 // noResponderBackoff is the wait before each retry of a request that met
