@@ -20,10 +20,12 @@ func (x hintIndex) withHolder(holder string, sums []*messages.HintSummary) hintI
 		out = hintIndex{}
 	}
 	if len(sums) == 0 {
-		if _, had := out[holder]; !had {
+		// Kept as an empty entry: "holds nothing" differs from "not heard
+		// from yet" (hintHolders).
+		if had, ok := out[holder]; ok && len(had) == 0 {
 			return x
 		}
-		delete(out, holder)
+		out[holder] = map[string][]byte{}
 		return out
 	}
 	byTarget := make(map[string][]byte, len(sums))
@@ -59,17 +61,24 @@ func setBit(bitmap []byte, i int) []byte {
 }
 
 // hintHolders returns, for a read of partition whose first replicas are
-// asked, the asked homes that some up node holds hints for, and those
-// holders (up ones, not the home itself).
+// asked, the asked homes that some up node may hold hints for, and those
+// holders (up ones, not the home itself). An up peer this node has not
+// heard from since it started may hold hints for anyone: a node that just
+// came back must not trust its own "not found" before the holders' gossip
+// reached it.
 func (n *Node) hintHolders(partition int, asked []string) (hinted map[string]bool, holders []string) {
-	x := n.hints.Load()
-	if x == nil || len(*x) == 0 {
-		return nil, nil
+	var x hintIndex
+	if p := n.hints.Load(); p != nil {
+		x = *p
 	}
 	v := n.view.Load()
+	unheard := n.unheardPeers(x, v)
+	if len(x) == 0 && len(unheard) == 0 {
+		return nil, nil
+	}
 	for _, home := range asked {
-		for _, h := range x.holders(home, partition) {
-			if h == home || !v.isUp(h) {
+		for _, h := range append(x.holders(home, partition), unheard...) {
+			if h == home || h == n.id || !v.isUp(h) {
 				continue
 			}
 			if hinted == nil {
@@ -80,6 +89,18 @@ func (n *Node) hintHolders(partition int, asked []string) (hinted map[string]boo
 		}
 	}
 	return hinted, holders
+}
+
+// unheardPeers lists the up peers whose hint summary this node has not
+// received yet (none once every peer has gossiped to it).
+func (n *Node) unheardPeers(x hintIndex, v *clusterView) []string {
+	var out []string
+	for _, m := range v.members {
+		if _, heard := x[m.ID]; !heard && m.ID != n.id && v.isUp(m.ID) {
+			out = append(out, m.ID)
+		}
+	}
+	return out
 }
 
 // setHints records a holder's hint summaries (from its gossip, or this
