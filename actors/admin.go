@@ -101,14 +101,20 @@ func (n *Node) handleStatus(m *nats.Msg) {
 func (n *Node) status() *messages.StatusResponse {
 	v := n.view.Load()
 	resp := &messages.StatusResponse{Node: n.id, Partitions: uint32(n.cfg.Partitions)}
+	primary, replica, slots := v.ownership(3)
 	for _, st := range n.memberStatus() {
-		resp.Members = append(resp.Members, &messages.MemberStatus{
-			Id: st.Member.ID, Zone: st.Member.Zone, Weight: uint32(st.Member.Weight), Addr: st.Member.Addr,
+		id := st.Member.ID
+		ms := &messages.MemberStatus{
+			Id: id, Zone: st.Member.Zone, Weight: uint32(st.Member.Weight), Addr: st.Member.Addr,
 			Up: st.Up, Phi: finitePhi(st.Phi), LastHeardMs: st.LastHeard.Milliseconds(),
 			Heartbeat: st.Member.Heartbeat, Incarnation: st.Member.Incarnation,
-			PrimaryPartitions: uint32(len(v.ring.OwnedPartitions(st.Member.ID, 1))),
-			ReplicaPartitions: uint32(len(v.ring.OwnedPartitions(st.Member.ID, 3))),
-		})
+			PrimaryPartitions: uint32(primary[id]), ReplicaPartitions: uint32(replica[id]),
+			State: st.Member.State.String(),
+		}
+		if slots > 0 {
+			ms.Ownership = float64(replica[id]) / float64(slots)
+		}
+		resp.Members = append(resp.Members, ms)
 	}
 	for _, ns := range n.ns.list() {
 		st := &messages.NamespaceStatus{Namespace: ns}

@@ -44,6 +44,9 @@ func (n *Node) subscribe() error {
 		{messages.AdminNodeSubject(n.id, messages.AdminHintsDrain), "", n.handleHintsDrain},
 		{messages.AdminNodeSubject(n.id, messages.AdminRepairState), "", n.handleRepairStatus},
 		{messages.AdminNodeSubject(n.id, messages.AdminRepairNow), "", n.handleRepairNow},
+		{messages.AdminNodeSubject(n.id, messages.AdminDecommission), "", n.handleDecommission},
+		{messages.AdminNodeSubject(n.id, messages.AdminTransfers), "", n.handleTransfers},
+		{messages.SubjectRemove, messages.APIQueueGroup, n.handleRemove},
 	}
 	for _, h := range handlers {
 		s, err := n.conn.Subscribe(h.subject, h.queue, h.h)
@@ -82,11 +85,12 @@ func (n *Node) prepare(namespace, key string, o *messages.RequestOptions) (scatt
 		return scatter{}, err
 	}
 	v := n.view.Load()
-	if len(v.members) < plan.N {
-		n.warnUnderReplicated(ns.Name, plan.N, len(v.members))
-	}
-	plan = plan.ClampTo(len(v.members))
 	part := ring.PartitionOf([]byte(key), n.cfg.Partitions)
+	nodes := len(v.prefs(part))
+	if nodes < plan.N {
+		n.warnUnderReplicated(ns.Name, plan.N, nodes)
+	}
+	plan = plan.ClampTo(nodes)
 	return scatter{env: n.coord, key: key, ns: ns.Name, part: part, plan: plan, mode: ns.Mode, began: began}, nil
 }
 

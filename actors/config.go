@@ -130,6 +130,18 @@ type Config struct {
 	// deleted value could otherwise arrive after the reap and bring it
 	// back. Default 4h.
 	TombstoneGrace time.Duration
+	// HandoffRate bounds ownership transfers, in record bytes per second
+	// that this node receives (and, separately, serves), so that a join or
+	// a decommission never starves client traffic. Default 16 MiB/s.
+	HandoffRate int
+	// HandoffConcurrency is how many partitions this node receives at
+	// once. Default 2.
+	HandoffConcurrency int
+	// JoinWait is how long a node started with Join waits to hear from a
+	// cluster before it starts one of its own. A node that does hear from
+	// one joins it: it receives the partitions it is to own before reads
+	// use it for them. Default 5s.
+	JoinWait time.Duration
 
 	// Transport, when set, carries every message of the node instead of
 	// NATS: no server is embedded and NATSURL is ignored. For tests that
@@ -182,6 +194,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("tombstone-grace %v: must be at least hint-max-age (%v) plus max-request-timeout (%v), or a late hint could resurrect a reaped key",
 			c.TombstoneGrace, c.HintMaxAge, c.MaxRequestTimeout))
 	}
+	if c.HandoffRate < 1 || c.HandoffConcurrency < 1 {
+		errs = append(errs, errors.New("handoff rate and concurrency must be positive"))
+	}
 	if c.HintRate < 1 || c.AERate < 1 || c.TreeRebuildRate < 1 || c.HintMaxCount < 1 || c.HintMaxBytes < 1 {
 		errs = append(errs, errors.New("hint and anti-entropy rates and bounds must be positive"))
 	}
@@ -232,6 +247,9 @@ func (c *Config) fillDefaults() {
 	setDefaultInt(&c.HintRate, 4<<20)
 	setDefaultInt(&c.AERate, 8<<20)
 	setDefaultInt(&c.TreeRebuildRate, 100_000)
+	setDefaultInt(&c.HandoffRate, 16<<20)
+	setDefaultInt(&c.HandoffConcurrency, 2)
+	setDefaultDuration(&c.JoinWait, 5*time.Second)
 	setDefaultInt(&c.HintMaxCount, 1_000_000)
 	if c.HintMaxBytes == 0 {
 		c.HintMaxBytes = 1 << 30

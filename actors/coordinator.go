@@ -85,7 +85,7 @@ func (s *scatter) targets() quorum.Targets { return s.env.targets(s.part, s.plan
 // replicaReply, except a Repair's, whose outcome nobody waits for.
 func (s *scatter) call(e quorumEffect, call *replicaCall) {
 	call.partition, call.namespace, call.key, call.mode, call.hintFor = s.part, s.ns, s.key, s.mode, e.HintFor
-	if e.Phase == quorum.Repair {
+	if e.Phase == quorum.Repair || e.Phase == quorum.Forward {
 		call.done = func(replicaResult) {}
 	} else {
 		root, self, node, ph := s.env.root, s.self, e.To, e.Phase

@@ -16,7 +16,6 @@ import (
 
 	"github.com/quorumkv/quorumkv/members"
 	"github.com/quorumkv/quorumkv/messages"
-	"github.com/quorumkv/quorumkv/ring"
 	"github.com/quorumkv/quorumkv/storage"
 	"github.com/quorumkv/quorumkv/transport"
 )
@@ -47,6 +46,17 @@ type membershipActor struct {
 	joined  bool // some peer has been merged: this node is part of a cluster
 	// savedSig identifies the member set last persisted.
 	savedSig string
+	// started is when the actor started, for JoinWait.
+	started time.Time
+	// view is the last view published; nmax the largest N it used.
+	view *clusterView
+	nmax int
+	// leftRounds counts the gossip rounds since this node left; it stops
+	// after a few, once its departure has spread.
+	leftRounds int
+	// ghostsDone are removed lives (id/epoch) whose partitions have all
+	// moved: they are off the ring.
+	ghostsDone map[string]bool
 }
 
 // membershipEnv is what the membership actor uses of its node: its id and
@@ -68,19 +78,28 @@ type membershipEnv struct {
 	setView  func(*clusterView)
 }
 
+// leftBroadcasts is how many gossip rounds a node that has left keeps
+// announcing it to every peer before it stops.
+const leftBroadcasts = 3
+
 func newMembershipActor(n *Node) *membershipActor {
-	self := members.Member{ID: n.id, Zone: n.cfg.Zone, Weight: n.cfg.Weight, Addr: n.ClientURL(),
-		Partitions: n.cfg.Partitions, Incarnation: n.incarn}
+	self := n.selfInfo()
+	self.Addr, self.Partitions, self.Incarnation = n.ClientURL(), n.cfg.Partitions, n.incarn
+	self.State, self.Ready = n.ringState.State, n.ringState.Ready
 	cfg := members.DefaultConfig()
 	cfg.Interval = n.cfg.GossipInterval
 	env := &membershipEnv{self: n.id, cfg: &n.cfg, conn: n.conn, db: n.db, ns: n.ns, metrics: n.metrics, log: n.log,
 		fatal: n.failFatal, spawn: n.goTracked, ownHints: &n.ownHints, setHints: n.setHints, setView: n.setView}
-	m := &membershipActor{env: env, table: members.NewTable(self, cfg, time.Now())}
+	m := &membershipActor{env: env, table: members.NewTable(self, cfg, time.Now()), started: time.Now(), ghostsDone: map[string]bool{}}
+	m.loadRemoved()
 	m.loadKnown()
 	return m
 }
 
-const knownMembersMetaKey = "members"
+const (
+	knownMembersMetaKey = "members"
+	removedMetaKey      = "removed"
+)
 
 // loadKnown seeds the table with the members this node knew before it
 // stopped, so a restarted node routes by the full ring from its first
@@ -98,23 +117,47 @@ func (m *membershipActor) loadKnown() {
 	}
 	for i := range known {
 		known[i].Heartbeat = 0 // any real heartbeat is newer
+		if known[i].ID == m.env.self {
+			known[i] = m.table.Self() // this node's own state is its own
+		}
 	}
 	m.table.Merge(known, time.Now())
 	m.publishView(time.Now())
 }
 
-// saveKnown persists the member set when it changes.
+// loadRemoved restores the node lives removed from the cluster.
+func (m *membershipActor) loadRemoved() {
+	raw, found, err := m.env.db.GetMeta(removedMetaKey)
+	if err != nil || !found {
+		return
+	}
+	var removed []members.Removal
+	if err := json.Unmarshal(raw, &removed); err != nil {
+		m.env.log.Warn("ignoring unreadable removed-member list", "err", err)
+		return
+	}
+	for _, r := range removed {
+		m.table.Remove(r)
+	}
+}
+
+// saveKnown persists the member set when it changes (and the removed
+// lives with it).
 func (m *membershipActor) saveKnown(all []members.Member) {
 	ids := make([]string, len(all))
 	for i, mm := range all {
-		ids[i] = fmt.Sprintf("%s/%s/%d", mm.ID, mm.Zone, mm.Weight)
+		ids[i] = fmt.Sprintf("%s/%s/%d/%s/%x", mm.ID, mm.Zone, mm.Weight, mm.State, mm.Ready)
+	}
+	for _, r := range m.table.Removed() {
+		ids = append(ids, "-"+r.ID+"/"+r.Epoch)
 	}
 	sig := strings.Join(ids, ",")
 	if sig == m.savedSig {
 		return
 	}
 	raw, _ := json.Marshal(all)
-	if err := m.env.db.SetMeta(knownMembersMetaKey, raw); err != nil {
+	removed, _ := json.Marshal(m.table.Removed())
+	if err := errors.Join(m.env.db.SetMeta(knownMembersMetaKey, raw), m.env.db.SetMeta(removedMetaKey, removed)); err != nil {
 		m.env.log.Warn("cannot persist member list", "err", err)
 		return
 	}
@@ -131,6 +174,12 @@ func (m *membershipActor) Receive(c actor.Context) {
 		m.onGossip(msg.msg)
 	case *statusQuery:
 		msg.reply <- m.table.Status(time.Now())
+	case *readyNote:
+		m.onReady(msg)
+	case *decommissionCmd:
+		msg.reply <- m.onDecommission(msg)
+	case *removeCmd:
+		msg.reply <- m.onRemove(msg)
 	case *actor.Stopping:
 		close(m.stopper)
 	}
@@ -157,6 +206,10 @@ func (m *membershipActor) onStarted(c actor.Context) {
 func (m *membershipActor) onTick(now time.Time) {
 	m.table.Tick(now)
 	m.rounds++
+	if m.table.Self().State == members.Left {
+		m.broadcastLeft()
+		return
+	}
 	peers := m.peerIDs()
 	if len(peers) == 0 || m.rounds%announceEvery == 0 {
 		m.publish(messages.SubjectJoin, len(peers) == 0)
@@ -165,14 +218,19 @@ func (m *membershipActor) onTick(now time.Time) {
 	for _, id := range peers[:min(len(peers), m.env.cfg.GossipFanout)] {
 		m.publish(messages.GossipSubject(id), false)
 	}
-	if changed := m.table.Sweep(now); len(changed) > 0 {
+	if changed := m.table.Sweep(now); len(changed) > 0 || m.env.ns.maxN() != m.nmax {
 		m.logChanges(changed, now)
 		m.publishView(now)
+	} else if m.advance(now) { // a join may finish by JoinWait passing
+		m.buildView(now)
 	}
 }
 
 func (m *membershipActor) onGossip(g *messages.Gossip) {
 	now := time.Now()
+	if m.mergeRemoved(g.Removed) {
+		m.publishView(now)
+	}
 	digest := make([]members.Member, 0, len(g.Members))
 	for _, mi := range g.Members {
 		if !m.admit(mi) {
@@ -204,7 +262,7 @@ func (m *membershipActor) admit(mi *messages.MemberInfo) bool {
 	if mi.Id == m.env.self {
 		return true // the table itself handles claims about this node
 	}
-	if !ValidNodeName(mi.Id) || mi.Weight < 1 {
+	if !ValidNodeName(mi.Id) || mi.Weight < 1 || m.table.IsRemoved(mi.Id, mi.Epoch) {
 		return false
 	}
 	if int(mi.Partitions) == m.env.cfg.Partitions {
@@ -232,6 +290,9 @@ func (m *membershipActor) peerIDs() []string {
 
 func (m *membershipActor) publish(subject string, wantReply bool) {
 	g := &messages.Gossip{From: m.env.self, WantReply: wantReply, Namespaces: m.env.ns.list()}
+	for _, r := range m.table.Removed() {
+		g.Removed = append(g.Removed, &messages.RemovedMember{Id: r.ID, Epoch: r.Epoch})
+	}
 	if own := m.env.ownHints.Load(); own != nil {
 		g.Hints = *own
 	}
@@ -250,19 +311,10 @@ func (m *membershipActor) publish(subject string, wantReply bool) {
 // publishView swaps in a new cluster view built from every known member
 // (down members stay on the ring: down only reroutes, it never moves data).
 func (m *membershipActor) publishView(now time.Time) {
-	all := m.table.Members()
-	infos := make([]ring.Member, len(all))
-	for i, mm := range all {
-		infos[i] = ring.Member{ID: mm.ID, Zone: mm.Zone, Weight: mm.Weight}
+	m.buildView(now)
+	if m.advance(now) {
+		m.buildView(now)
 	}
-	up := map[string]bool{}
-	for _, id := range m.table.UpMembers(now) {
-		up[id] = true
-	}
-	m.env.setView(newClusterView(m.env.cfg.Partitions, infos, up))
-	m.saveKnown(all)
-	m.env.metrics.members.Set(float64(len(all)))
-	m.env.metrics.membersUp.Set(float64(len(up)))
 }
 
 func (m *membershipActor) logChanges(ids []string, now time.Time) {
@@ -287,10 +339,12 @@ func (n *Node) onGossip(msg *nats.Msg) {
 
 func memberToProto(m members.Member) *messages.MemberInfo {
 	return &messages.MemberInfo{Id: m.ID, Zone: m.Zone, Weight: uint32(m.Weight), Addr: m.Addr,
-		Partitions: uint32(m.Partitions), Incarnation: m.Incarnation, Heartbeat: m.Heartbeat, Leaving: m.Leaving}
+		Partitions: uint32(m.Partitions), Incarnation: m.Incarnation, Heartbeat: m.Heartbeat,
+		State: messages.MemberState(m.State), Ready: m.Ready, Epoch: m.Epoch}
 }
 
 func memberFromProto(p *messages.MemberInfo) members.Member {
 	return members.Member{ID: p.Id, Zone: p.Zone, Weight: int(p.Weight), Addr: p.Addr,
-		Partitions: int(p.Partitions), Incarnation: p.Incarnation, Heartbeat: p.Heartbeat, Leaving: p.Leaving}
+		Partitions: int(p.Partitions), Incarnation: p.Incarnation, Heartbeat: p.Heartbeat,
+		State: members.State(p.State), Ready: p.Ready, Epoch: p.Epoch}
 }

@@ -33,6 +33,15 @@ type metrics struct {
 	aeBytes          prometheus.Counter
 	tombstonesReaped prometheus.Counter
 	treeRebuilds     prometheus.Counter
+
+	// Ownership transfers.
+	transferSent       atomic.Int64 // record bytes served to new owners
+	transferReceived   atomic.Int64 // record bytes received as a new owner
+	transferRecords    prometheus.Counter
+	transfersCompleted prometheus.Counter
+	transferFailures   prometheus.Counter
+	transfersActive    atomic.Int64
+	partitionsPending  atomic.Int64 // partitions this node gains and does not hold yet
 }
 
 func counter(name, help string) prometheus.Counter {
@@ -41,6 +50,11 @@ func counter(name, help string) prometheus.Counter {
 
 func gaugeOf(name, help string, v *atomic.Int64) prometheus.GaugeFunc {
 	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+		func() float64 { return float64(v.Load()) })
+}
+
+func counterOf(name, help string, v *atomic.Int64) prometheus.CounterFunc {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
 		func() float64 { return float64(v.Load()) })
 }
 
@@ -74,6 +88,14 @@ func newMetrics() *metrics {
 	m.aeBytes = counter("quorumkv_antientropy_bytes_total", "Payload bytes of the anti-entropy calls this node made to peers, requests and replies.")
 	m.tombstonesReaped = counter("quorumkv_tombstones_reaped_total", "Tombstones removed here after every home replica held them and the grace period passed.")
 	m.treeRebuilds = counter("quorumkv_merkle_rebuilds_total", "Merkle tree rebuilds of a partition from storage.")
+	m.transferRecords = counter("quorumkv_transfer_records_total", "Records this node received in ownership transfers.")
+	m.transfersCompleted = counter("quorumkv_transfers_completed_total", "Partitions this node received in full by ownership transfer.")
+	m.transferFailures = counter("quorumkv_transfer_failures_total", "Ownership transfer attempts that stopped on an error (each is retried).")
+	m.registry.MustRegister(m.transferRecords,
+		counterOf("quorumkv_transfer_sent_bytes_total", "Record bytes this node served to new owners in ownership transfers.", &m.transferSent),
+		counterOf("quorumkv_transfer_received_bytes_total", "Record bytes this node received as a new owner in ownership transfers.", &m.transferReceived), m.transfersCompleted, m.transferFailures,
+		gaugeOf("quorumkv_transfers_active", "Ownership transfers into this node under way.", &m.transfersActive),
+		gaugeOf("quorumkv_partitions_pending", "Partitions this node gains in a membership change and does not hold yet.", &m.partitionsPending))
 	m.registry.MustRegister(m.requests, m.latency, m.replicaOps, m.readRepairs, m.membersUp, m.members,
 		m.hintsDelivered, m.hintsDropped, m.aeExchanges, m.aeKeysRepaired, m.aeBytes, m.tombstonesReaped, m.treeRebuilds,
 		gaugeOf("quorumkv_records", "Records stored on this node, tombstones included.", &m.records),

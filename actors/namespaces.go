@@ -170,3 +170,15 @@ func modeName(m messages.ConflictMode) string {
 	}
 	return "siblings"
 }
+
+// maxN is the largest N of any namespace (at least 1): the number of home
+// replicas of a partition that ownership transfers keep whole.
+func (t *namespaceTable) maxN() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n := 1
+	for _, ns := range t.byName {
+		n = max(n, int(ns.N))
+	}
+	return n
+}

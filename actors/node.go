@@ -13,7 +13,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/quorumkv/quorumkv/messages"
-	"github.com/quorumkv/quorumkv/ring"
+	"github.com/quorumkv/quorumkv/members"
 	"github.com/quorumkv/quorumkv/storage"
 	"github.com/quorumkv/quorumkv/transport"
 )
@@ -47,6 +47,12 @@ type Node struct {
 	repair      *actor.PID // anti-entropy and tombstone reaping
 	httpSrv     *http.Server
 	ready       atomic.Bool // set once the node serves requests; /healthz reports it
+	// ringState is this node's state in the ring at start; the membership
+	// actor owns it from then on.
+	ringState ringState
+	// viewChanged is signalled (without blocking) on every new view.
+	viewChanged chan struct{}
+	transfers   *transferManager
 
 	subs      []transport.Subscription
 	stopOnce  sync.Once
@@ -65,7 +71,7 @@ func Start(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), quit: make(chan struct{}), clock: hybridClock{wall: cfg.WallClock},
-		fatal: make(chan error, 1), warnedFew: map[string]bool{}}
+		fatal: make(chan error, 1), warnedFew: map[string]bool{}, viewChanged: make(chan struct{}, 1)}
 	if err := n.start(); err != nil {
 		n.shutdown()
 		return nil, err
@@ -103,6 +109,9 @@ func (n *Node) openStorage() error {
 	}
 	n.id, n.incarn, n.actor, n.cfg.Name = ident.ID, ident.Incarnation, ident.Actor, ident.ID
 	n.log = n.log.With("node", n.id)
+	if n.ringState, err = loadRingState(db, ident.Incarnation == 1, len(n.cfg.Join) > 0); err != nil {
+		return err
+	}
 	n.ns, err = loadNamespaces(db)
 	return err
 }
@@ -136,11 +145,12 @@ func (n *Node) startActors() {
 	n.parts = make([]*actor.PID, n.cfg.Partitions)
 	var started sync.WaitGroup
 	started.Add(n.cfg.Partitions)
+	servePace := &pacer{rate: n.cfg.HandoffRate, quit: n.quit}
 	for p := range n.parts {
 		pa := &partitionActor{id: p, actor: n.actor, db: n.db, clock: &n.clock, maxContext: n.cfg.MaxContextEntries,
 			log: n.log, metrics: n.metrics, writes: &n.writes,
 			durable: n.cfg.Sync == storage.SyncAlways, fatal: n.failFatal, noteHint: n.hintSummary.note,
-			started: started.Done}
+			started: started.Done, scanPace: servePace}
 		if n.cfg.RecordCacheBytes > 0 {
 			pa.cache = newRecordCache(n.cfg.RecordCacheBytes / n.cfg.Partitions)
 		}
@@ -151,11 +161,16 @@ func (n *Node) startActors() {
 	// first scrape, and anti-entropy never compares a tree half built.
 	started.Wait()
 	n.router = newReplicaRouter(n.id, n.system.Root, n.parts, n.conn, n.cfg.ReplicaTimeout, int(n.cfg.maxPayload()), n.quit, n.goTracked)
-	n.setView(newClusterView(n.cfg.Partitions, []ring.Member{n.selfInfo()}, nil))
+	self := n.selfInfo()
+	self.State, self.Ready = n.ringState.State, n.ringState.Ready
+	n.setView(newClusterView(n.cfg.Partitions, []members.Member{self}, nil, n.ns.maxN()))
 	n.members = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newMembershipActor(n) }))
 	n.coord = &coordEnv{self: n.id, root: n.system.Root, router: n.router, targets: n.targets,
 		hintHolders: n.hintHolders, respond: n.respond, metrics: n.metrics, log: n.log}
 	n.spawnHealing()
+	n.transfers = newTransferManager(n.healEnv(), n.viewChanged,
+		func(p int) { n.system.Root.Send(n.members, &readyNote{partition: p}) })
+	n.goTracked(n.transfers.run)
 	n.goTracked(n.expireLoop)
 }
 

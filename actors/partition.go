@@ -63,6 +63,8 @@ type partitionActor struct {
 	hints int
 	// noteHint tells the node's hint summary of a new hint target here.
 	noteHint func(target string, partition int)
+	// scanPace bounds the bytes this node serves to ownership transfers.
+	scanPace *pacer
 	// started is called once the actor has built its trees and counted
 	// its hints, so the node turns ready only with its gauges right.
 	started func()
@@ -125,6 +127,8 @@ func (p *partitionActor) onCall(call *replicaCall) {
 		p.onSegment(call)
 	case messages.ReplicaOp_REPLICA_OP_REAP:
 		p.onReap(call)
+	case messages.ReplicaOp_REPLICA_OP_SCAN:
+		p.onScan(call)
 	case opHintDone:
 		p.onHintDone(call)
 	case opRebuild:
@@ -238,6 +242,37 @@ func (p *partitionActor) checkFailed(err error) {
 	}
 }
 
+// scanLimit caps one SCAN's answer: a batch that fits a NATS message with
+// room to spare, big enough that a transfer is not round-trip bound.
+const scanLimit = 256 << 10
+
+// onScan serves the next records of the partition to a transfer, off the
+// actor: a scan reads committed data through its own iterator and needs no
+// ordering with writes (those reach the new owner as forwards, and its
+// final Merkle comparison catches any the two missed). The reply waits for
+// the node's serving budget.
+func (p *partitionActor) onScan(call *replicaCall) {
+	go func() {
+		limit := min(max(call.limit, 1), scanLimit)
+		entries, more, err := p.db.ScanFrom(p.id, call.namespace, call.key, limit)
+		var bad *storage.ScanCorruptError
+		if errors.As(err, &bad) {
+			p.log.Warn("transfer skips corrupt records; anti-entropy replaces them", "partition", p.id, "count", bad.Count)
+			err = nil
+		}
+		size := 0
+		for _, e := range entries {
+			size += e.Size
+		}
+		total, _ := p.db.PartitionBytes(p.id)
+		if p.scanPace != nil && !p.scanPace.wait(size) {
+			err = errStopping
+		}
+		p.metrics.transferSent.Add(int64(size))
+		call.done(replicaResult{entries: entries, more: more, partBytes: total, err: err})
+	}()
+}
+
 func replicaOpName(op messages.ReplicaOp) string {
 	switch op {
 	case messages.ReplicaOp_REPLICA_OP_GET:
@@ -252,6 +287,8 @@ func replicaOpName(op messages.ReplicaOp) string {
 		return "segment"
 	case messages.ReplicaOp_REPLICA_OP_REAP:
 		return "reap"
+	case messages.ReplicaOp_REPLICA_OP_SCAN:
+		return "scan"
 	case opHintDone:
 		return "hint_done"
 	case opRebuild:

@@ -19,11 +19,17 @@ const maxReapPerPass = 1000
 // reaping. The all-homes check is the watermark: a home that was down
 // during the delete lacks the tombstone (or holds the old value), so
 // nothing is reaped until anti-entropy or a hint gave it the tombstone, and
-// its old value can never come back. The grace period covers writes still
+// its old value can never come back. Nothing is reaped in a partition
+// that is moving between owners. The grace period covers writes still
 // in flight that carry the deleted value (hints up to HintMaxAge, read
 // repairs up to the longest request timeout). It returns how many it
 // reaped here.
 func (r *repairActor) reap(view *clusterView, p int, task repairTask) (int, error) {
+	if !view.settled(p, len(task.homes)) {
+		// Moving between owners: a new owner that holds the old value
+		// but not yet the tombstone would bring the key back.
+		return 0, nil
+	}
 	for _, h := range task.homes {
 		if !view.isUp(h) {
 			return 0, nil // a home that cannot answer cannot confirm

@@ -184,7 +184,7 @@ type repairTask struct {
 
 // tasks lists the trees of partition p that this node is a home of.
 func (r *repairActor) tasks(view *clusterView, p int) []repairTask {
-	pref := view.ring.PreferenceList(p)
+	pref := view.prefs(p)
 	var out []repairTask
 	for _, ns := range r.env.ns.list() {
 		homes := pref[:min(int(ns.N), len(pref))]

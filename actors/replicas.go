@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/quorumkv/quorumkv/messages"
+	"github.com/quorumkv/quorumkv/storage"
 	"github.com/quorumkv/quorumkv/transport"
 	"github.com/quorumkv/quorumkv/vclock"
 	"github.com/quorumkv/quorumkv/wire"
@@ -39,6 +40,7 @@ type replicaCall struct {
 	level   int    // TREE
 	nodes   []int  // TREE, SEGMENT: tree node indices at level
 	digest  uint64 // REAP, opHintDone: the version the record must still have
+	limit   int    // SCAN: the most record bytes to return
 	// done is called exactly once with the outcome, from any goroutine.
 	done func(replicaResult)
 }
@@ -51,6 +53,11 @@ type replicaResult struct {
 	hashes []uint64    // TREE
 	keys   []keyDigest // SEGMENT
 	info   *treeInfo   // opTreeInfo
+	// SCAN: the next records, whether more follow, and the partition's
+	// size on the replica.
+	entries   []storage.ScanEntry
+	more      bool
+	partBytes uint64
 }
 
 // keyDigest is one key's version digest, for anti-entropy.
@@ -191,12 +198,17 @@ func replicaResultFromProto(resp *messages.ReplicaResponse) replicaResult {
 	for _, k := range resp.Keys {
 		res.keys = append(res.keys, keyDigest{key: k.Key, digest: k.Digest})
 	}
+	res.more, res.partBytes = resp.More, resp.PartitionBytes
+	for _, e := range resp.Entries {
+		res.entries = append(res.entries, storage.ScanEntry{Namespace: e.Namespace, Key: e.Key,
+			Record: wire.RecordFromProto(e.Record), Size: len(e.Namespace) + len(e.Key) + proto.Size(e.Record)})
+	}
 	return res
 }
 
 func replicaRequestProto(c *replicaCall) *messages.ReplicaRequest {
 	req := &messages.ReplicaRequest{Op: c.op, Partition: uint32(c.partition), Namespace: c.namespace, Key: c.key,
-		Mode: c.mode, HintFor: c.hintFor, Level: uint32(c.level), Digest: c.digest}
+		Mode: c.mode, HintFor: c.hintFor, Level: uint32(c.level), Digest: c.digest, LimitBytes: uint32(c.limit)}
 	for _, i := range c.nodes {
 		req.Nodes = append(req.Nodes, uint32(i))
 	}
@@ -221,7 +233,7 @@ func (r *replicaRouter) serve(from string, id uint64, req *messages.ReplicaReque
 		return
 	}
 	c := &replicaCall{op: req.Op, partition: int(req.Partition), namespace: req.Namespace, key: req.Key, mode: req.Mode,
-		hintFor: req.HintFor, level: int(req.Level), digest: req.Digest, done: reply}
+		hintFor: req.HintFor, level: int(req.Level), digest: req.Digest, limit: int(req.LimitBytes), done: reply}
 	for _, i := range req.Nodes {
 		c.nodes = append(c.nodes, int(i))
 	}
@@ -250,6 +262,10 @@ func replicaResponseProto(res replicaResult) *messages.ReplicaResponse {
 	for _, k := range res.keys {
 		resp.Keys = append(resp.Keys, &messages.KeyDigest{Key: k.key, Digest: k.digest})
 	}
+	resp.More, resp.PartitionBytes = res.more, res.partBytes
+	for _, e := range res.entries {
+		resp.Entries = append(resp.Entries, &messages.ScanEntry{Namespace: e.Namespace, Key: e.Key, Record: wire.RecordToProto(e.Record)})
+	}
 	return resp
 }
 
@@ -261,7 +277,7 @@ func validateCall(c *replicaCall) error {
 	}
 	switch c.op {
 	case messages.ReplicaOp_REPLICA_OP_GET, messages.ReplicaOp_REPLICA_OP_TREE,
-		messages.ReplicaOp_REPLICA_OP_SEGMENT, messages.ReplicaOp_REPLICA_OP_REAP:
+		messages.ReplicaOp_REPLICA_OP_SEGMENT, messages.ReplicaOp_REPLICA_OP_REAP, messages.ReplicaOp_REPLICA_OP_SCAN:
 	case messages.ReplicaOp_REPLICA_OP_PUT:
 		return c.context.Validate()
 	case messages.ReplicaOp_REPLICA_OP_MERGE:

@@ -1,6 +1,36 @@
 package members
 
-import "time"
+import (
+	"bytes"
+	"time"
+)
+
+// State is where a node stands in the ring. Only the node itself changes
+// its own State (removal of a dead node is a separate record, see
+// [Table.Remove]).
+type State uint8
+
+const (
+	// Active owns its partitions. The zero value: nodes from before
+	// states existed were active.
+	Active State = iota
+	// Joining is receiving the partitions it is to own; reads do not use
+	// it for a partition until it holds that partition.
+	Joining
+	// Leaving is handing its partitions on (decommission).
+	Leaving
+	// Left has handed every partition on; it is removed everywhere.
+	Left
+)
+
+var stateNames = [...]string{"active", "joining", "leaving", "left"}
+
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "unknown"
+}
 
 // Member is what gossip carries about one node.
 //
@@ -16,7 +46,25 @@ type Member struct {
 	// higher incarnation supersedes everything about the old one.
 	Incarnation uint64
 	Heartbeat   uint64 // bumped by the node itself every gossip interval
-	Leaving     bool   // set by the node when it is decommissioning (used later)
+	State       State
+	// Ready is a bitmap (bit p of byte p/8) of the partitions this node
+	// has received by ownership transfer and kept current since. It is
+	// replaced, never modified in place.
+	Ready []byte
+	// Epoch names the life of the node's data dir: a node that lost its
+	// data comes back under the same ID with a new epoch.
+	Epoch string
+}
+
+// ReadyFor reports whether bit p of m.Ready is set.
+func (m Member) ReadyFor(p int) bool {
+	return p >= 0 && p/8 < len(m.Ready) && m.Ready[p/8]&(1<<(p%8)) != 0
+}
+
+// sameRole reports whether m and o agree on what routing depends on
+// beyond up/down: the state and the ready partitions.
+func (m Member) sameRole(o Member) bool {
+	return m.State == o.State && bytes.Equal(m.Ready, o.Ready)
 }
 
 // Newer reports whether m supersedes o, i.e. whether (Incarnation, Heartbeat)

@@ -1,6 +1,7 @@
 package members
 
 import (
+	"bytes"
 	"math"
 	"slices"
 	"strings"
@@ -20,6 +21,10 @@ type Table struct {
 	// at, so that gossip still carrying that incarnation cannot resurrect
 	// it; a restart (higher incarnation) does bring it back.
 	forgotten map[string]uint64
+	// removed maps an ID to its life that was taken out of the cluster
+	// (decommissioned, or removed while dead): gossip about that life is
+	// ignored for good.
+	removed map[string]Removal
 }
 
 type peer struct {
@@ -45,6 +50,7 @@ func NewTable(self Member, cfg Config, now time.Time) *Table {
 		selfTick:  now,
 		peers:     make(map[string]*peer),
 		forgotten: make(map[string]uint64),
+		removed:   make(map[string]Removal),
 	}
 }
 
@@ -57,14 +63,70 @@ func (t *Table) Tick(now time.Time) {
 	t.selfTick = now
 }
 
-// SetLeaving sets self's Leaving flag. It also advances the heartbeat, since
-// peers only take an entry whose (Incarnation, Heartbeat) is newer: without
-// it the flag would wait for the next Tick to spread.
-func (t *Table) SetLeaving(leaving bool) {
-	if t.self.Leaving != leaving {
-		t.self.Leaving = leaving
+// SetState sets self's State. It also advances the heartbeat, since peers
+// only take an entry whose (Incarnation, Heartbeat) is newer: without it
+// the change would wait for the next Tick to spread.
+func (t *Table) SetState(s State) {
+	if t.self.State != s {
+		t.self.State = s
 		t.self.Heartbeat++
 	}
+}
+
+// SetReady replaces self's Ready bitmap (copied), advancing the heartbeat
+// when it changes, as SetState does.
+func (t *Table) SetReady(ready []byte) {
+	if !bytes.Equal(t.self.Ready, ready) {
+		t.self.Ready = bytes.Clone(ready)
+		t.self.Heartbeat++
+	}
+}
+
+// Remove records that the life r.ID, r.Epoch of a node is out of the
+// cluster for good, and forgets the member if the table holds that life
+// (taking its zone and weight into the record when r lacks them). It
+// reports whether the record is new. Removing self only records it: the
+// owner decides what a node that was removed does.
+func (t *Table) Remove(r Removal) bool {
+	if r.ID == "" {
+		return false
+	}
+	if old, ok := t.removed[r.ID]; ok && old.Epoch == r.Epoch {
+		return false
+	}
+	if p, ok := t.peers[r.ID]; ok && p.m.Epoch == r.Epoch {
+		if r.Weight == 0 {
+			r.Zone, r.Weight = p.m.Zone, p.m.Weight
+		}
+		delete(t.peers, r.ID) // the removal record keeps it out, at any incarnation
+	}
+	t.removed[r.ID] = r
+	return true
+}
+
+// Removed returns the removal records, sorted by ID.
+func (t *Table) Removed() []Removal {
+	out := make([]Removal, 0, len(t.removed))
+	for _, r := range t.removed {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b Removal) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// IsRemoved reports whether the life (id, epoch) was removed.
+func (t *Table) IsRemoved(id, epoch string) bool {
+	r, ok := t.removed[id]
+	return ok && r.Epoch == epoch
+}
+
+// Removal names one node life taken out of the cluster, with the zone and
+// weight it had (0 when unknown), so that its partitions can still be
+// found on the ring while they move to their new owners.
+type Removal struct {
+	ID, Epoch string
+	Zone      string
+	Weight    int
 }
 
 // Self returns self's current Member.
@@ -110,10 +172,13 @@ func (t *Table) Member(id string) (Member, bool) {
 //     A higher incarnation resets the detector's history, a higher heartbeat
 //     records an arrival at now.
 //
-// It returns, sorted, the IDs that are new and those whose Up/Down status
-// at now differs from the one last reported by Merge or Sweep (which
-// includes peers that went down by silence alone), so that the caller
-// knows when to recompute routing.
+// An entry about a removed life is ignored; an entry in state Left records
+// the removal of its life (see [Table.Remove]) and is reported.
+//
+// It returns, sorted, the IDs that are new, removed, whose State or Ready
+// changed, and those whose Up/Down status at now differs from the one last
+// reported by Merge or Sweep (which includes peers that went down by
+// silence alone), so that the caller knows when to recompute routing.
 func (t *Table) Merge(digest []Member, now time.Time) []string {
 	var changed []string
 	for _, m := range digest {
@@ -150,9 +215,16 @@ func (t *Table) mergeSelf(claim Member) {
 	t.self.Incarnation = claim.Incarnation + 1
 }
 
-// mergePeer applies one entry about another node and reports whether the
-// node is new to the table.
+// mergePeer applies one entry about another node and reports whether
+// routing may change: the node is new or removed, or its state or ready
+// partitions changed.
 func (t *Table) mergePeer(m Member, now time.Time) bool {
+	if t.IsRemoved(m.ID, m.Epoch) {
+		return false
+	}
+	if m.State == Left {
+		return t.Remove(Removal{ID: m.ID, Epoch: m.Epoch, Zone: m.Zone, Weight: m.Weight})
+	}
 	p, known := t.peers[m.ID]
 	if !known {
 		if inc, gone := t.forgotten[m.ID]; gone {
@@ -172,8 +244,9 @@ func (t *Table) mergePeer(m Member, now time.Time) bool {
 	} else {
 		p.det.Heartbeat(now)
 	}
+	changed := !m.sameRole(p.m) || m.Epoch != p.m.Epoch
 	p.m = m
-	return false
+	return changed
 }
 
 // Sweep re-evaluates every peer's status at now and returns, sorted, the IDs

@@ -55,7 +55,7 @@ func TestMergeUnknownKnownStaleNewer(t *testing.T) {
 	if got := tb.Merge([]Member{newer}, now); len(got) != 0 {
 		t.Fatalf("a heartbeat advance of an up member reported %v", got)
 	}
-	if m := mustMember(t, tb, "b"); m != newer {
+	if m := mustMember(t, tb, "b"); !reflect.DeepEqual(m, newer) {
 		t.Fatalf("newer entry not taken: %+v", m)
 	}
 	if d := tb.peers["b"].det; d.Samples() != 1 || !d.LastArrival().Equal(now) {
@@ -73,7 +73,7 @@ func TestIncarnationSupersedesHeartbeat(t *testing.T) {
 	restarted := node("b", 2, 1)
 	restarted.Addr = "nats://b-new"
 	tb.Merge([]Member{restarted}, now)
-	if m := mustMember(t, tb, "b"); m != restarted {
+	if m := mustMember(t, tb, "b"); !reflect.DeepEqual(m, restarted) {
 		t.Fatalf("higher incarnation with lower heartbeat not taken: %+v", m)
 	}
 	if d := tb.peers["b"].det; d.Samples() != 0 || !d.LastArrival().Equal(now) {
@@ -81,7 +81,7 @@ func TestIncarnationSupersedesHeartbeat(t *testing.T) {
 	}
 	// The old process's entries, whatever their heartbeat, are now stale.
 	tb.Merge([]Member{node("b", 1, 99999)}, now)
-	if m := mustMember(t, tb, "b"); m != restarted {
+	if m := mustMember(t, tb, "b"); !reflect.DeepEqual(m, restarted) {
 		t.Fatalf("old incarnation overrode the new one: %+v", m)
 	}
 }
@@ -162,7 +162,7 @@ func TestSelfClaims(t *testing.T) {
 		if got := tb.Merge([]Member{claim}, epoch); len(got) != 0 {
 			t.Fatalf("claim %+v reported %v", claim, got)
 		}
-		if s := tb.Self(); s != node("a", 5, 10) {
+		if s := tb.Self(); !reflect.DeepEqual(s, node("a", 5, 10)) {
 			t.Fatalf("claim %+v not about a newer self changed self to %+v", claim, s)
 		}
 	}
@@ -203,7 +203,7 @@ func TestDigestSortedIncludesSelf(t *testing.T) {
 	if !slices.Equal(ids, []string{"b", "m", "q", "z"}) {
 		t.Fatalf("digest IDs %v", ids)
 	}
-	if self := tb.Digest()[1]; self != tb.Self() || self.Heartbeat != 1 {
+	if self := tb.Digest()[1]; !reflect.DeepEqual(self, tb.Self()) || self.Heartbeat != 1 {
 		t.Fatalf("digest's self entry %+v, Self %+v", self, tb.Self())
 	}
 	if !reflect.DeepEqual(tb.Digest(), tb.Members()) {
@@ -264,7 +264,7 @@ func TestStatusAndUpMembers(t *testing.T) {
 	if a.Up || a.Phi < DefaultPhiThreshold || a.LastHeard != 5*time.Second {
 		t.Fatalf("a: %+v", a)
 	}
-	if !b.Up || b.Phi != 0 || b.LastHeard != 100*time.Millisecond || b.Member != tb.Self() {
+	if !b.Up || b.Phi != 0 || b.LastHeard != 100*time.Millisecond || !reflect.DeepEqual(b.Member, tb.Self()) {
 		t.Fatalf("self: %+v", b)
 	}
 	if !c.Up || c.LastHeard != 200*time.Millisecond || c.Phi != tb.Phi("c", now) {
@@ -297,17 +297,73 @@ func TestForget(t *testing.T) {
 	}
 }
 
-func TestSetLeavingSpreads(t *testing.T) {
+func TestSetStateSpreads(t *testing.T) {
 	a, b := newTable("a"), newTable("b")
 	b.Merge(a.Digest(), epoch)
-	a.SetLeaving(true)
-	b.Merge(a.Digest(), epoch)
-	if !mustMember(t, b, "a").Leaving {
-		t.Fatal("Leaving did not spread before the next Tick")
+	a.SetState(Leaving)
+	if got := b.Merge(a.Digest(), epoch); !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("a state change was reported as %v, want [a]", got)
+	}
+	if mustMember(t, b, "a").State != Leaving {
+		t.Fatal("the state did not spread before the next Tick")
 	}
 	hb := a.Self().Heartbeat
-	a.SetLeaving(true)
+	a.SetState(Leaving)
 	if a.Self().Heartbeat != hb {
-		t.Fatal("setting Leaving to its current value bumped the heartbeat")
+		t.Fatal("setting the state to its current value bumped the heartbeat")
+	}
+}
+
+func TestSetReadySpreads(t *testing.T) {
+	a, b := newTable("a"), newTable("b")
+	b.Merge(a.Digest(), epoch)
+	bits := []byte{0, 0b100}
+	a.SetReady(bits)
+	bits[1] = 0 // SetReady copies
+	if got := b.Merge(a.Digest(), epoch); !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("a ready change was reported as %v, want [a]", got)
+	}
+	m := mustMember(t, b, "a")
+	if !m.ReadyFor(10) || m.ReadyFor(9) || m.ReadyFor(100) || m.ReadyFor(-1) {
+		t.Fatalf("ready bits %08b: want exactly partition 10", m.Ready)
+	}
+}
+
+func TestRemovedLifeNeverComesBack(t *testing.T) {
+	tb := newTable("a")
+	b1 := node("b", 1, 5)
+	b1.Epoch = "b.1"
+	tb.Merge([]Member{b1}, epoch)
+	if !tb.Remove(Removal{ID: "b", Epoch: "b.1"}) || tb.Remove(Removal{ID: "b", Epoch: "b.1"}) {
+		t.Fatal("Remove must report a new record once")
+	}
+	if _, ok := tb.Member("b"); ok {
+		t.Fatal("the removed life is still a member")
+	}
+	b1.Incarnation, b1.Heartbeat = 9, 99 // even a restart of that life
+	if got := tb.Merge([]Member{b1}, epoch); len(got) != 0 {
+		t.Fatalf("removed life came back: %v", got)
+	}
+	b2 := node("b", 1, 1)
+	b2.Epoch = "b.2" // a wiped data dir is a new life
+	if got := tb.Merge([]Member{b2}, epoch); !slices.Equal(got, []string{"b"}) {
+		t.Fatalf("new life of b reported %v", got)
+	}
+	if rs := tb.Removed(); len(rs) != 1 || rs[0] != (Removal{ID: "b", Epoch: "b.1", Zone: "z-b", Weight: 1}) {
+		t.Fatalf("Removed() = %v", rs)
+	}
+}
+
+func TestLeftRemovesTheLife(t *testing.T) {
+	tb := newTable("a")
+	c := node("c", 1, 5)
+	c.Epoch = "c.x"
+	tb.Merge([]Member{c}, epoch)
+	c.Heartbeat, c.State = 6, Left
+	if got := tb.Merge([]Member{c}, epoch); !slices.Equal(got, []string{"c"}) {
+		t.Fatalf("a member that left was reported as %v", got)
+	}
+	if _, ok := tb.Member("c"); ok || !tb.IsRemoved("c", "c.x") {
+		t.Fatal("a member that left is still in the table")
 	}
 }

@@ -40,6 +40,9 @@ const (
 	// Delete a tombstone-only record if its version digest is still the one
 	// named: every home replica holds it and its grace period has passed.
 	ReplicaOp_REPLICA_OP_REAP ReplicaOp = 5
+	// The next records of a partition after a cursor, for an ownership
+	// transfer to a new home replica.
+	ReplicaOp_REPLICA_OP_SCAN ReplicaOp = 6
 )
 
 // Enum value maps for ReplicaOp.
@@ -51,6 +54,7 @@ var (
 		3: "REPLICA_OP_TREE",
 		4: "REPLICA_OP_SEGMENT",
 		5: "REPLICA_OP_REAP",
+		6: "REPLICA_OP_SCAN",
 	}
 	ReplicaOp_value = map[string]int32{
 		"REPLICA_OP_GET":     0,
@@ -59,6 +63,7 @@ var (
 		"REPLICA_OP_TREE":    3,
 		"REPLICA_OP_SEGMENT": 4,
 		"REPLICA_OP_REAP":    5,
+		"REPLICA_OP_SCAN":    6,
 	}
 )
 
@@ -87,6 +92,65 @@ func (x ReplicaOp) Number() protoreflect.EnumNumber {
 // Deprecated: Use ReplicaOp.Descriptor instead.
 func (ReplicaOp) EnumDescriptor() ([]byte, []int) {
 	return file_internal_proto_rawDescGZIP(), []int{0}
+}
+
+// MemberState is where a node stands in the ring. Only the node itself
+// sets it, except that removal of a dead node is spread as RemovedMember.
+type MemberState int32
+
+const (
+	// Owns its partitions (zero: nodes from before states were active).
+	MemberState_MEMBER_STATE_ACTIVE MemberState = 0
+	// Receiving the partitions it is to own; not yet read from for them.
+	MemberState_MEMBER_STATE_JOINING MemberState = 1
+	// Handing its partitions to their next owners (decommission).
+	MemberState_MEMBER_STATE_LEAVING MemberState = 2
+	// Gone: every partition it owned has moved. It never comes back under
+	// this epoch.
+	MemberState_MEMBER_STATE_LEFT MemberState = 3
+)
+
+// Enum value maps for MemberState.
+var (
+	MemberState_name = map[int32]string{
+		0: "MEMBER_STATE_ACTIVE",
+		1: "MEMBER_STATE_JOINING",
+		2: "MEMBER_STATE_LEAVING",
+		3: "MEMBER_STATE_LEFT",
+	}
+	MemberState_value = map[string]int32{
+		"MEMBER_STATE_ACTIVE":  0,
+		"MEMBER_STATE_JOINING": 1,
+		"MEMBER_STATE_LEAVING": 2,
+		"MEMBER_STATE_LEFT":    3,
+	}
+)
+
+func (x MemberState) Enum() *MemberState {
+	p := new(MemberState)
+	*p = x
+	return p
+}
+
+func (x MemberState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MemberState) Descriptor() protoreflect.EnumDescriptor {
+	return file_internal_proto_enumTypes[1].Descriptor()
+}
+
+func (MemberState) Type() protoreflect.EnumType {
+	return &file_internal_proto_enumTypes[1]
+}
+
+func (x MemberState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MemberState.Descriptor instead.
+func (MemberState) EnumDescriptor() ([]byte, []int) {
+	return file_internal_proto_rawDescGZIP(), []int{1}
 }
 
 // VVEntry is one entry of a version vector.
@@ -327,7 +391,11 @@ type ReplicaRequest struct {
 	Level uint32   `protobuf:"varint,10,opt,name=level,proto3" json:"level,omitempty"`
 	Nodes []uint32 `protobuf:"varint,11,rep,packed,name=nodes,proto3" json:"nodes,omitempty"`
 	// REAP: the version digest the record must still have.
-	Digest        uint64 `protobuf:"fixed64,12,opt,name=digest,proto3" json:"digest,omitempty"`
+	Digest uint64 `protobuf:"fixed64,12,opt,name=digest,proto3" json:"digest,omitempty"`
+	// SCAN: the most record bytes to return (at least one record is always
+	// returned when any is left). The scan starts after (namespace, key);
+	// both empty start at the partition's first record.
+	LimitBytes    uint32 `protobuf:"varint,13,opt,name=limit_bytes,json=limitBytes,proto3" json:"limit_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -446,6 +514,13 @@ func (x *ReplicaRequest) GetDigest() uint64 {
 	return 0
 }
 
+func (x *ReplicaRequest) GetLimitBytes() uint32 {
+	if x != nil {
+		return x.LimitBytes
+	}
+	return 0
+}
+
 type ReplicaResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Error  *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
@@ -457,9 +532,15 @@ type ReplicaResponse struct {
 	Hashes []uint64 `protobuf:"fixed64,5,rep,packed,name=hashes,proto3" json:"hashes,omitempty"`
 	// SEGMENT: every key in the leaves asked for, sorted, with its version
 	// digest.
-	Keys          []*KeyDigest `protobuf:"bytes,6,rep,name=keys,proto3" json:"keys,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Keys []*KeyDigest `protobuf:"bytes,6,rep,name=keys,proto3" json:"keys,omitempty"`
+	// SCAN: the next records of the partition in (namespace, key) order,
+	// whether more follow, and the partition's size on the sender (an
+	// estimate, for progress).
+	Entries        []*ScanEntry `protobuf:"bytes,7,rep,name=entries,proto3" json:"entries,omitempty"`
+	More           bool         `protobuf:"varint,8,opt,name=more,proto3" json:"more,omitempty"`
+	PartitionBytes uint64       `protobuf:"varint,9,opt,name=partition_bytes,json=partitionBytes,proto3" json:"partition_bytes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ReplicaResponse) Reset() {
@@ -534,6 +615,89 @@ func (x *ReplicaResponse) GetKeys() []*KeyDigest {
 	return nil
 }
 
+func (x *ReplicaResponse) GetEntries() []*ScanEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ReplicaResponse) GetMore() bool {
+	if x != nil {
+		return x.More
+	}
+	return false
+}
+
+func (x *ReplicaResponse) GetPartitionBytes() uint64 {
+	if x != nil {
+		return x.PartitionBytes
+	}
+	return 0
+}
+
+// ScanEntry is one record of a partition, as an ownership transfer streams
+// it.
+type ScanEntry struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Namespace     string                 `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Key           string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	Record        *Record                `protobuf:"bytes,3,opt,name=record,proto3" json:"record,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScanEntry) Reset() {
+	*x = ScanEntry{}
+	mi := &file_internal_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScanEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScanEntry) ProtoMessage() {}
+
+func (x *ScanEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_internal_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScanEntry.ProtoReflect.Descriptor instead.
+func (*ScanEntry) Descriptor() ([]byte, []int) {
+	return file_internal_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ScanEntry) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *ScanEntry) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *ScanEntry) GetRecord() *Record {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
 // KeyDigest names one key's version (vclock.Record.Digest) for anti-entropy.
 type KeyDigest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -545,7 +709,7 @@ type KeyDigest struct {
 
 func (x *KeyDigest) Reset() {
 	*x = KeyDigest{}
-	mi := &file_internal_proto_msgTypes[5]
+	mi := &file_internal_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -557,7 +721,7 @@ func (x *KeyDigest) String() string {
 func (*KeyDigest) ProtoMessage() {}
 
 func (x *KeyDigest) ProtoReflect() protoreflect.Message {
-	mi := &file_internal_proto_msgTypes[5]
+	mi := &file_internal_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -570,7 +734,7 @@ func (x *KeyDigest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyDigest.ProtoReflect.Descriptor instead.
 func (*KeyDigest) Descriptor() ([]byte, []int) {
-	return file_internal_proto_rawDescGZIP(), []int{5}
+	return file_internal_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *KeyDigest) GetKey() string {
@@ -601,7 +765,7 @@ type Hint struct {
 
 func (x *Hint) Reset() {
 	*x = Hint{}
-	mi := &file_internal_proto_msgTypes[6]
+	mi := &file_internal_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -613,7 +777,7 @@ func (x *Hint) String() string {
 func (*Hint) ProtoMessage() {}
 
 func (x *Hint) ProtoReflect() protoreflect.Message {
-	mi := &file_internal_proto_msgTypes[6]
+	mi := &file_internal_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -626,7 +790,7 @@ func (x *Hint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hint.ProtoReflect.Descriptor instead.
 func (*Hint) Descriptor() ([]byte, []int) {
-	return file_internal_proto_rawDescGZIP(), []int{6}
+	return file_internal_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Hint) GetRecord() *Record {
@@ -664,7 +828,7 @@ type HintSummary struct {
 
 func (x *HintSummary) Reset() {
 	*x = HintSummary{}
-	mi := &file_internal_proto_msgTypes[7]
+	mi := &file_internal_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -676,7 +840,7 @@ func (x *HintSummary) String() string {
 func (*HintSummary) ProtoMessage() {}
 
 func (x *HintSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_internal_proto_msgTypes[7]
+	mi := &file_internal_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -689,7 +853,7 @@ func (x *HintSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HintSummary.ProtoReflect.Descriptor instead.
 func (*HintSummary) Descriptor() ([]byte, []int) {
-	return file_internal_proto_rawDescGZIP(), []int{7}
+	return file_internal_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *HintSummary) GetTarget() string {
@@ -708,22 +872,28 @@ func (x *HintSummary) GetPartitions() []byte {
 
 // MemberInfo is what gossip carries about one node.
 type MemberInfo struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Zone          string                 `protobuf:"bytes,2,opt,name=zone,proto3" json:"zone,omitempty"`
-	Weight        uint32                 `protobuf:"varint,3,opt,name=weight,proto3" json:"weight,omitempty"`
-	Addr          string                 `protobuf:"bytes,4,opt,name=addr,proto3" json:"addr,omitempty"`
-	Partitions    uint32                 `protobuf:"varint,5,opt,name=partitions,proto3" json:"partitions,omitempty"`
-	Incarnation   uint64                 `protobuf:"varint,6,opt,name=incarnation,proto3" json:"incarnation,omitempty"`
-	Heartbeat     uint64                 `protobuf:"varint,7,opt,name=heartbeat,proto3" json:"heartbeat,omitempty"`
-	Leaving       bool                   `protobuf:"varint,8,opt,name=leaving,proto3" json:"leaving,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Zone        string                 `protobuf:"bytes,2,opt,name=zone,proto3" json:"zone,omitempty"`
+	Weight      uint32                 `protobuf:"varint,3,opt,name=weight,proto3" json:"weight,omitempty"`
+	Addr        string                 `protobuf:"bytes,4,opt,name=addr,proto3" json:"addr,omitempty"`
+	Partitions  uint32                 `protobuf:"varint,5,opt,name=partitions,proto3" json:"partitions,omitempty"`
+	Incarnation uint64                 `protobuf:"varint,6,opt,name=incarnation,proto3" json:"incarnation,omitempty"`
+	Heartbeat   uint64                 `protobuf:"varint,7,opt,name=heartbeat,proto3" json:"heartbeat,omitempty"`
+	State       MemberState            `protobuf:"varint,9,opt,name=state,proto3,enum=quorumkv.v1.MemberState" json:"state,omitempty"`
+	// Partitions whose data this node has received by ownership transfer
+	// and kept up to date since (bit p of the little-endian bytes).
+	Ready []byte `protobuf:"bytes,10,opt,name=ready,proto3" json:"ready,omitempty"`
+	// The life of the node's data dir (its version-vector actor id): a
+	// node that wiped its data dir comes back under a new epoch.
+	Epoch         string `protobuf:"bytes,11,opt,name=epoch,proto3" json:"epoch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MemberInfo) Reset() {
 	*x = MemberInfo{}
-	mi := &file_internal_proto_msgTypes[8]
+	mi := &file_internal_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -735,7 +905,7 @@ func (x *MemberInfo) String() string {
 func (*MemberInfo) ProtoMessage() {}
 
 func (x *MemberInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_internal_proto_msgTypes[8]
+	mi := &file_internal_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -748,7 +918,7 @@ func (x *MemberInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberInfo.ProtoReflect.Descriptor instead.
 func (*MemberInfo) Descriptor() ([]byte, []int) {
-	return file_internal_proto_rawDescGZIP(), []int{8}
+	return file_internal_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *MemberInfo) GetId() string {
@@ -800,11 +970,97 @@ func (x *MemberInfo) GetHeartbeat() uint64 {
 	return 0
 }
 
-func (x *MemberInfo) GetLeaving() bool {
+func (x *MemberInfo) GetState() MemberState {
 	if x != nil {
-		return x.Leaving
+		return x.State
 	}
-	return false
+	return MemberState_MEMBER_STATE_ACTIVE
+}
+
+func (x *MemberInfo) GetReady() []byte {
+	if x != nil {
+		return x.Ready
+	}
+	return nil
+}
+
+func (x *MemberInfo) GetEpoch() string {
+	if x != nil {
+		return x.Epoch
+	}
+	return ""
+}
+
+// RemovedMember names a node life taken out of the cluster for good, by
+// decommission or by removal of a dead node.
+type RemovedMember struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Epoch string                 `protobuf:"bytes,2,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	// The zone and weight it had, so that every node can still place its
+	// partitions while they move to their new owners.
+	Zone          string `protobuf:"bytes,3,opt,name=zone,proto3" json:"zone,omitempty"`
+	Weight        uint32 `protobuf:"varint,4,opt,name=weight,proto3" json:"weight,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemovedMember) Reset() {
+	*x = RemovedMember{}
+	mi := &file_internal_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemovedMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemovedMember) ProtoMessage() {}
+
+func (x *RemovedMember) ProtoReflect() protoreflect.Message {
+	mi := &file_internal_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemovedMember.ProtoReflect.Descriptor instead.
+func (*RemovedMember) Descriptor() ([]byte, []int) {
+	return file_internal_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RemovedMember) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RemovedMember) GetEpoch() string {
+	if x != nil {
+		return x.Epoch
+	}
+	return ""
+}
+
+func (x *RemovedMember) GetZone() string {
+	if x != nil {
+		return x.Zone
+	}
+	return ""
+}
+
+func (x *RemovedMember) GetWeight() uint32 {
+	if x != nil {
+		return x.Weight
+	}
+	return 0
 }
 
 // Gossip goes to kv.internal.<node>.gossip (to a few random peers) and to
@@ -817,14 +1073,16 @@ type Gossip struct {
 	// Set on join announcements: receivers answer with their own digest.
 	WantReply bool `protobuf:"varint,4,opt,name=want_reply,json=wantReply,proto3" json:"want_reply,omitempty"`
 	// The sender's undelivered hints, per target node.
-	Hints         []*HintSummary `protobuf:"bytes,5,rep,name=hints,proto3" json:"hints,omitempty"`
+	Hints []*HintSummary `protobuf:"bytes,5,rep,name=hints,proto3" json:"hints,omitempty"`
+	// Node lives removed from the cluster; never admitted again.
+	Removed       []*RemovedMember `protobuf:"bytes,6,rep,name=removed,proto3" json:"removed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Gossip) Reset() {
 	*x = Gossip{}
-	mi := &file_internal_proto_msgTypes[9]
+	mi := &file_internal_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -836,7 +1094,7 @@ func (x *Gossip) String() string {
 func (*Gossip) ProtoMessage() {}
 
 func (x *Gossip) ProtoReflect() protoreflect.Message {
-	mi := &file_internal_proto_msgTypes[9]
+	mi := &file_internal_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -849,7 +1107,7 @@ func (x *Gossip) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Gossip.ProtoReflect.Descriptor instead.
 func (*Gossip) Descriptor() ([]byte, []int) {
-	return file_internal_proto_rawDescGZIP(), []int{9}
+	return file_internal_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Gossip) GetFrom() string {
@@ -887,6 +1145,13 @@ func (x *Gossip) GetHints() []*HintSummary {
 	return nil
 }
 
+func (x *Gossip) GetRemoved() []*RemovedMember {
+	if x != nil {
+		return x.Removed
+	}
+	return nil
+}
+
 // ReplicaEnvelope is one replica request or response inside a batch; id
 // pairs a response with its request at the requesting node.
 type ReplicaEnvelope struct {
@@ -900,7 +1165,7 @@ type ReplicaEnvelope struct {
 
 func (x *ReplicaEnvelope) Reset() {
 	*x = ReplicaEnvelope{}
-	mi := &file_internal_proto_msgTypes[10]
+	mi := &file_internal_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -912,7 +1177,7 @@ func (x *ReplicaEnvelope) String() string {
 func (*ReplicaEnvelope) ProtoMessage() {}
 
 func (x *ReplicaEnvelope) ProtoReflect() protoreflect.Message {
-	mi := &file_internal_proto_msgTypes[10]
+	mi := &file_internal_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -925,7 +1190,7 @@ func (x *ReplicaEnvelope) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplicaEnvelope.ProtoReflect.Descriptor instead.
 func (*ReplicaEnvelope) Descriptor() ([]byte, []int) {
-	return file_internal_proto_rawDescGZIP(), []int{10}
+	return file_internal_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ReplicaEnvelope) GetId() uint64 {
@@ -963,7 +1228,7 @@ type ReplicaBatch struct {
 
 func (x *ReplicaBatch) Reset() {
 	*x = ReplicaBatch{}
-	mi := &file_internal_proto_msgTypes[11]
+	mi := &file_internal_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -975,7 +1240,7 @@ func (x *ReplicaBatch) String() string {
 func (*ReplicaBatch) ProtoMessage() {}
 
 func (x *ReplicaBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_internal_proto_msgTypes[11]
+	mi := &file_internal_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -988,7 +1253,7 @@ func (x *ReplicaBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplicaBatch.ProtoReflect.Descriptor instead.
 func (*ReplicaBatch) Descriptor() ([]byte, []int) {
-	return file_internal_proto_rawDescGZIP(), []int{11}
+	return file_internal_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ReplicaBatch) GetFrom() string {
@@ -1024,7 +1289,7 @@ const file_internal_proto_rawDesc = "" +
 	"\bwrite_id\x18\a \x01(\x04R\awriteId\"j\n" +
 	"\x06Record\x120\n" +
 	"\bsiblings\x18\x01 \x03(\v2\x14.quorumkv.v1.SiblingR\bsiblings\x12.\n" +
-	"\acontext\x18\x02 \x03(\v2\x14.quorumkv.v1.VVEntryR\acontext\"\x9d\x03\n" +
+	"\acontext\x18\x02 \x03(\v2\x14.quorumkv.v1.VVEntryR\acontext\"\xbe\x03\n" +
 	"\x0eReplicaRequest\x12&\n" +
 	"\x02op\x18\x01 \x01(\x0e2\x16.quorumkv.v1.ReplicaOpR\x02op\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\rR\tpartition\x12\x1c\n" +
@@ -1038,14 +1303,23 @@ const file_internal_proto_rawDesc = "" +
 	"\x05level\x18\n" +
 	" \x01(\rR\x05level\x12\x14\n" +
 	"\x05nodes\x18\v \x03(\rR\x05nodes\x12\x16\n" +
-	"\x06digest\x18\f \x01(\x06R\x06digest\"\xd8\x01\n" +
+	"\x06digest\x18\f \x01(\x06R\x06digest\x12\x1f\n" +
+	"\vlimit_bytes\x18\r \x01(\rR\n" +
+	"limitBytes\"\xc7\x02\n" +
 	"\x0fReplicaResponse\x12(\n" +
 	"\x05error\x18\x01 \x01(\v2\x12.quorumkv.v1.ErrorR\x05error\x12\x14\n" +
 	"\x05found\x18\x02 \x01(\bR\x05found\x12+\n" +
 	"\x06record\x18\x03 \x01(\v2\x13.quorumkv.v1.RecordR\x06record\x12\x14\n" +
 	"\x05actor\x18\x04 \x01(\tR\x05actor\x12\x16\n" +
 	"\x06hashes\x18\x05 \x03(\x06R\x06hashes\x12*\n" +
-	"\x04keys\x18\x06 \x03(\v2\x16.quorumkv.v1.KeyDigestR\x04keys\"5\n" +
+	"\x04keys\x18\x06 \x03(\v2\x16.quorumkv.v1.KeyDigestR\x04keys\x120\n" +
+	"\aentries\x18\a \x03(\v2\x16.quorumkv.v1.ScanEntryR\aentries\x12\x12\n" +
+	"\x04more\x18\b \x01(\bR\x04more\x12'\n" +
+	"\x0fpartition_bytes\x18\t \x01(\x04R\x0epartitionBytes\"h\n" +
+	"\tScanEntry\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\x12+\n" +
+	"\x06record\x18\x03 \x01(\v2\x13.quorumkv.v1.RecordR\x06record\"5\n" +
 	"\tKeyDigest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x16\n" +
 	"\x06digest\x18\x02 \x01(\x06R\x06digest\"g\n" +
@@ -1057,7 +1331,7 @@ const file_internal_proto_rawDesc = "" +
 	"\x06target\x18\x01 \x01(\tR\x06target\x12\x1e\n" +
 	"\n" +
 	"partitions\x18\x02 \x01(\fR\n" +
-	"partitions\"\xd6\x01\n" +
+	"partitions\"\x9e\x02\n" +
 	"\n" +
 	"MemberInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -1068,8 +1342,16 @@ const file_internal_proto_rawDesc = "" +
 	"partitions\x18\x05 \x01(\rR\n" +
 	"partitions\x12 \n" +
 	"\vincarnation\x18\x06 \x01(\x04R\vincarnation\x12\x1c\n" +
-	"\theartbeat\x18\a \x01(\x04R\theartbeat\x12\x18\n" +
-	"\aleaving\x18\b \x01(\bR\aleaving\"\xd6\x01\n" +
+	"\theartbeat\x18\a \x01(\x04R\theartbeat\x12.\n" +
+	"\x05state\x18\t \x01(\x0e2\x18.quorumkv.v1.MemberStateR\x05state\x12\x14\n" +
+	"\x05ready\x18\n" +
+	" \x01(\fR\x05ready\x12\x14\n" +
+	"\x05epoch\x18\v \x01(\tR\x05epochJ\x04\b\b\x10\t\"a\n" +
+	"\rRemovedMember\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05epoch\x18\x02 \x01(\tR\x05epoch\x12\x12\n" +
+	"\x04zone\x18\x03 \x01(\tR\x04zone\x12\x16\n" +
+	"\x06weight\x18\x04 \x01(\rR\x06weight\"\x8c\x02\n" +
 	"\x06Gossip\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x121\n" +
 	"\amembers\x18\x02 \x03(\v2\x17.quorumkv.v1.MemberInfoR\amembers\x126\n" +
@@ -1078,21 +1360,28 @@ const file_internal_proto_rawDesc = "" +
 	"namespaces\x12\x1d\n" +
 	"\n" +
 	"want_reply\x18\x04 \x01(\bR\twantReply\x12.\n" +
-	"\x05hints\x18\x05 \x03(\v2\x18.quorumkv.v1.HintSummaryR\x05hints\"\x92\x01\n" +
+	"\x05hints\x18\x05 \x03(\v2\x18.quorumkv.v1.HintSummaryR\x05hints\x124\n" +
+	"\aremoved\x18\x06 \x03(\v2\x1a.quorumkv.v1.RemovedMemberR\aremoved\"\x92\x01\n" +
 	"\x0fReplicaEnvelope\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x125\n" +
 	"\arequest\x18\x02 \x01(\v2\x1b.quorumkv.v1.ReplicaRequestR\arequest\x128\n" +
 	"\bresponse\x18\x03 \x01(\v2\x1c.quorumkv.v1.ReplicaResponseR\bresponse\"V\n" +
 	"\fReplicaBatch\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x122\n" +
-	"\x05items\x18\x02 \x03(\v2\x1c.quorumkv.v1.ReplicaEnvelopeR\x05items*\x8b\x01\n" +
+	"\x05items\x18\x02 \x03(\v2\x1c.quorumkv.v1.ReplicaEnvelopeR\x05items*\xa0\x01\n" +
 	"\tReplicaOp\x12\x12\n" +
 	"\x0eREPLICA_OP_GET\x10\x00\x12\x12\n" +
 	"\x0eREPLICA_OP_PUT\x10\x01\x12\x14\n" +
 	"\x10REPLICA_OP_MERGE\x10\x02\x12\x13\n" +
 	"\x0fREPLICA_OP_TREE\x10\x03\x12\x16\n" +
 	"\x12REPLICA_OP_SEGMENT\x10\x04\x12\x13\n" +
-	"\x0fREPLICA_OP_REAP\x10\x05B'Z%github.com/quorumkv/quorumkv/messagesb\x06proto3"
+	"\x0fREPLICA_OP_REAP\x10\x05\x12\x13\n" +
+	"\x0fREPLICA_OP_SCAN\x10\x06*q\n" +
+	"\vMemberState\x12\x17\n" +
+	"\x13MEMBER_STATE_ACTIVE\x10\x00\x12\x18\n" +
+	"\x14MEMBER_STATE_JOINING\x10\x01\x12\x18\n" +
+	"\x14MEMBER_STATE_LEAVING\x10\x02\x12\x15\n" +
+	"\x11MEMBER_STATE_LEFT\x10\x03B'Z%github.com/quorumkv/quorumkv/messagesb\x06proto3"
 
 var (
 	file_internal_proto_rawDescOnce sync.Once
@@ -1106,49 +1395,56 @@ func file_internal_proto_rawDescGZIP() []byte {
 	return file_internal_proto_rawDescData
 }
 
-var file_internal_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_internal_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_internal_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_internal_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_internal_proto_goTypes = []any{
 	(ReplicaOp)(0),          // 0: quorumkv.v1.ReplicaOp
-	(*VVEntry)(nil),         // 1: quorumkv.v1.VVEntry
-	(*Sibling)(nil),         // 2: quorumkv.v1.Sibling
-	(*Record)(nil),          // 3: quorumkv.v1.Record
-	(*ReplicaRequest)(nil),  // 4: quorumkv.v1.ReplicaRequest
-	(*ReplicaResponse)(nil), // 5: quorumkv.v1.ReplicaResponse
-	(*KeyDigest)(nil),       // 6: quorumkv.v1.KeyDigest
-	(*Hint)(nil),            // 7: quorumkv.v1.Hint
-	(*HintSummary)(nil),     // 8: quorumkv.v1.HintSummary
-	(*MemberInfo)(nil),      // 9: quorumkv.v1.MemberInfo
-	(*Gossip)(nil),          // 10: quorumkv.v1.Gossip
-	(*ReplicaEnvelope)(nil), // 11: quorumkv.v1.ReplicaEnvelope
-	(*ReplicaBatch)(nil),    // 12: quorumkv.v1.ReplicaBatch
-	(ConflictMode)(0),       // 13: quorumkv.v1.ConflictMode
-	(*Error)(nil),           // 14: quorumkv.v1.Error
-	(*Namespace)(nil),       // 15: quorumkv.v1.Namespace
+	(MemberState)(0),        // 1: quorumkv.v1.MemberState
+	(*VVEntry)(nil),         // 2: quorumkv.v1.VVEntry
+	(*Sibling)(nil),         // 3: quorumkv.v1.Sibling
+	(*Record)(nil),          // 4: quorumkv.v1.Record
+	(*ReplicaRequest)(nil),  // 5: quorumkv.v1.ReplicaRequest
+	(*ReplicaResponse)(nil), // 6: quorumkv.v1.ReplicaResponse
+	(*ScanEntry)(nil),       // 7: quorumkv.v1.ScanEntry
+	(*KeyDigest)(nil),       // 8: quorumkv.v1.KeyDigest
+	(*Hint)(nil),            // 9: quorumkv.v1.Hint
+	(*HintSummary)(nil),     // 10: quorumkv.v1.HintSummary
+	(*MemberInfo)(nil),      // 11: quorumkv.v1.MemberInfo
+	(*RemovedMember)(nil),   // 12: quorumkv.v1.RemovedMember
+	(*Gossip)(nil),          // 13: quorumkv.v1.Gossip
+	(*ReplicaEnvelope)(nil), // 14: quorumkv.v1.ReplicaEnvelope
+	(*ReplicaBatch)(nil),    // 15: quorumkv.v1.ReplicaBatch
+	(ConflictMode)(0),       // 16: quorumkv.v1.ConflictMode
+	(*Error)(nil),           // 17: quorumkv.v1.Error
+	(*Namespace)(nil),       // 18: quorumkv.v1.Namespace
 }
 var file_internal_proto_depIdxs = []int32{
-	2,  // 0: quorumkv.v1.Record.siblings:type_name -> quorumkv.v1.Sibling
-	1,  // 1: quorumkv.v1.Record.context:type_name -> quorumkv.v1.VVEntry
+	3,  // 0: quorumkv.v1.Record.siblings:type_name -> quorumkv.v1.Sibling
+	2,  // 1: quorumkv.v1.Record.context:type_name -> quorumkv.v1.VVEntry
 	0,  // 2: quorumkv.v1.ReplicaRequest.op:type_name -> quorumkv.v1.ReplicaOp
-	13, // 3: quorumkv.v1.ReplicaRequest.mode:type_name -> quorumkv.v1.ConflictMode
-	2,  // 4: quorumkv.v1.ReplicaRequest.write:type_name -> quorumkv.v1.Sibling
-	1,  // 5: quorumkv.v1.ReplicaRequest.context:type_name -> quorumkv.v1.VVEntry
-	3,  // 6: quorumkv.v1.ReplicaRequest.record:type_name -> quorumkv.v1.Record
-	14, // 7: quorumkv.v1.ReplicaResponse.error:type_name -> quorumkv.v1.Error
-	3,  // 8: quorumkv.v1.ReplicaResponse.record:type_name -> quorumkv.v1.Record
-	6,  // 9: quorumkv.v1.ReplicaResponse.keys:type_name -> quorumkv.v1.KeyDigest
-	3,  // 10: quorumkv.v1.Hint.record:type_name -> quorumkv.v1.Record
-	9,  // 11: quorumkv.v1.Gossip.members:type_name -> quorumkv.v1.MemberInfo
-	15, // 12: quorumkv.v1.Gossip.namespaces:type_name -> quorumkv.v1.Namespace
-	8,  // 13: quorumkv.v1.Gossip.hints:type_name -> quorumkv.v1.HintSummary
-	4,  // 14: quorumkv.v1.ReplicaEnvelope.request:type_name -> quorumkv.v1.ReplicaRequest
-	5,  // 15: quorumkv.v1.ReplicaEnvelope.response:type_name -> quorumkv.v1.ReplicaResponse
-	11, // 16: quorumkv.v1.ReplicaBatch.items:type_name -> quorumkv.v1.ReplicaEnvelope
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	16, // 3: quorumkv.v1.ReplicaRequest.mode:type_name -> quorumkv.v1.ConflictMode
+	3,  // 4: quorumkv.v1.ReplicaRequest.write:type_name -> quorumkv.v1.Sibling
+	2,  // 5: quorumkv.v1.ReplicaRequest.context:type_name -> quorumkv.v1.VVEntry
+	4,  // 6: quorumkv.v1.ReplicaRequest.record:type_name -> quorumkv.v1.Record
+	17, // 7: quorumkv.v1.ReplicaResponse.error:type_name -> quorumkv.v1.Error
+	4,  // 8: quorumkv.v1.ReplicaResponse.record:type_name -> quorumkv.v1.Record
+	8,  // 9: quorumkv.v1.ReplicaResponse.keys:type_name -> quorumkv.v1.KeyDigest
+	7,  // 10: quorumkv.v1.ReplicaResponse.entries:type_name -> quorumkv.v1.ScanEntry
+	4,  // 11: quorumkv.v1.ScanEntry.record:type_name -> quorumkv.v1.Record
+	4,  // 12: quorumkv.v1.Hint.record:type_name -> quorumkv.v1.Record
+	1,  // 13: quorumkv.v1.MemberInfo.state:type_name -> quorumkv.v1.MemberState
+	11, // 14: quorumkv.v1.Gossip.members:type_name -> quorumkv.v1.MemberInfo
+	18, // 15: quorumkv.v1.Gossip.namespaces:type_name -> quorumkv.v1.Namespace
+	10, // 16: quorumkv.v1.Gossip.hints:type_name -> quorumkv.v1.HintSummary
+	12, // 17: quorumkv.v1.Gossip.removed:type_name -> quorumkv.v1.RemovedMember
+	5,  // 18: quorumkv.v1.ReplicaEnvelope.request:type_name -> quorumkv.v1.ReplicaRequest
+	6,  // 19: quorumkv.v1.ReplicaEnvelope.response:type_name -> quorumkv.v1.ReplicaResponse
+	14, // 20: quorumkv.v1.ReplicaBatch.items:type_name -> quorumkv.v1.ReplicaEnvelope
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_internal_proto_init() }
@@ -1162,8 +1458,8 @@ func file_internal_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_internal_proto_rawDesc), len(file_internal_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   12,
+			NumEnums:      2,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1128,8 +1128,14 @@ type MemberStatus struct {
 	PrimaryPartitions uint32 `protobuf:"varint,10,opt,name=primary_partitions,json=primaryPartitions,proto3" json:"primary_partitions,omitempty"`
 	// Partitions for which this member is among the first 3 home replicas.
 	ReplicaPartitions uint32 `protobuf:"varint,11,opt,name=replica_partitions,json=replicaPartitions,proto3" json:"replica_partitions,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Where the member stands in the ring: "active", "joining" (receiving
+	// the partitions it is to own) or "leaving" (handing its partitions on).
+	State string `protobuf:"bytes,12,opt,name=state,proto3" json:"state,omitempty"`
+	// The member's share of the partition replicas that reads use now (the
+	// first 3 of each partition's read set), between 0 and 1.
+	Ownership     float64 `protobuf:"fixed64,13,opt,name=ownership,proto3" json:"ownership,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MemberStatus) Reset() {
@@ -1235,6 +1241,20 @@ func (x *MemberStatus) GetPrimaryPartitions() uint32 {
 func (x *MemberStatus) GetReplicaPartitions() uint32 {
 	if x != nil {
 		return x.ReplicaPartitions
+	}
+	return 0
+}
+
+func (x *MemberStatus) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *MemberStatus) GetOwnership() float64 {
+	if x != nil {
+		return x.Ownership
 	}
 	return 0
 }
@@ -2015,6 +2035,525 @@ func (x *RepairNowResponse) GetKeysRepaired() uint64 {
 	return 0
 }
 
+// DecommissionRequest asks one node (kv.admin.node.<id>.decommission) to
+// hand every partition it holds to their next owners and then leave the
+// cluster; the process exits once it has. cancel stops a decommission in
+// progress. A departure that would leave fewer nodes than some namespace's
+// N, or no node at all, is refused unless force is set.
+type DecommissionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cancel        bool                   `protobuf:"varint,1,opt,name=cancel,proto3" json:"cancel,omitempty"`
+	Force         bool                   `protobuf:"varint,2,opt,name=force,proto3" json:"force,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecommissionRequest) Reset() {
+	*x = DecommissionRequest{}
+	mi := &file_kv_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecommissionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecommissionRequest) ProtoMessage() {}
+
+func (x *DecommissionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecommissionRequest.ProtoReflect.Descriptor instead.
+func (*DecommissionRequest) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *DecommissionRequest) GetCancel() bool {
+	if x != nil {
+		return x.Cancel
+	}
+	return false
+}
+
+func (x *DecommissionRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+type DecommissionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Error *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Node  string                 `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
+	// The node's state after the request: "leaving" or "active".
+	State         string `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecommissionResponse) Reset() {
+	*x = DecommissionResponse{}
+	mi := &file_kv_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecommissionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecommissionResponse) ProtoMessage() {}
+
+func (x *DecommissionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecommissionResponse.ProtoReflect.Descriptor instead.
+func (*DecommissionResponse) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *DecommissionResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *DecommissionResponse) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *DecommissionResponse) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+// RemoveRequest takes a dead node out of the ring for good
+// (kv.admin.remove, any node answers): the other replicas of its
+// partitions copy them to the new owners. A node that is up is refused
+// (decommission it instead) unless force is set, and so is a removal that
+// would leave fewer nodes than some namespace's N.
+type RemoveRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Node          string                 `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
+	Force         bool                   `protobuf:"varint,2,opt,name=force,proto3" json:"force,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveRequest) Reset() {
+	*x = RemoveRequest{}
+	mi := &file_kv_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveRequest) ProtoMessage() {}
+
+func (x *RemoveRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveRequest.ProtoReflect.Descriptor instead.
+func (*RemoveRequest) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *RemoveRequest) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *RemoveRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+type RemoveResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Error         *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Node          string                 `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveResponse) Reset() {
+	*x = RemoveResponse{}
+	mi := &file_kv_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveResponse) ProtoMessage() {}
+
+func (x *RemoveResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveResponse.ProtoReflect.Descriptor instead.
+func (*RemoveResponse) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *RemoveResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *RemoveResponse) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+// TransfersRequest asks one node (kv.admin.node.<id>.transfers) for the
+// ownership transfers it takes part in.
+type TransfersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransfersRequest) Reset() {
+	*x = TransfersRequest{}
+	mi := &file_kv_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransfersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransfersRequest) ProtoMessage() {}
+
+func (x *TransfersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransfersRequest.ProtoReflect.Descriptor instead.
+func (*TransfersRequest) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{32}
+}
+
+// TransferStatus is one partition moving to a new home replica, as the
+// receiving node sees it.
+type TransferStatus struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Partition uint32                 `protobuf:"varint,1,opt,name=partition,proto3" json:"partition,omitempty"`
+	// The node streamed from (empty until one is chosen) and the receiver.
+	From      string `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	To        string `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	BytesDone uint64 `protobuf:"varint,4,opt,name=bytes_done,json=bytesDone,proto3" json:"bytes_done,omitempty"`
+	// The partition's size on the sender (an estimate; 0 until known).
+	BytesTotal     uint64  `protobuf:"varint,5,opt,name=bytes_total,json=bytesTotal,proto3" json:"bytes_total,omitempty"`
+	Records        uint64  `protobuf:"varint,6,opt,name=records,proto3" json:"records,omitempty"`
+	BytesPerSecond float64 `protobuf:"fixed64,7,opt,name=bytes_per_second,json=bytesPerSecond,proto3" json:"bytes_per_second,omitempty"`
+	// Estimated time left; -1 when unknown.
+	EtaMs int64 `protobuf:"varint,8,opt,name=eta_ms,json=etaMs,proto3" json:"eta_ms,omitempty"`
+	// "waiting" (for a transfer slot), "streaming", "verifying" (comparing
+	// Merkle trees with the other old owners), or "stalled".
+	State string `protobuf:"bytes,9,opt,name=state,proto3" json:"state,omitempty"`
+	// Why a stalled transfer is stalled; it is retried.
+	Reason        string `protobuf:"bytes,10,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferStatus) Reset() {
+	*x = TransferStatus{}
+	mi := &file_kv_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferStatus) ProtoMessage() {}
+
+func (x *TransferStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferStatus.ProtoReflect.Descriptor instead.
+func (*TransferStatus) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *TransferStatus) GetPartition() uint32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *TransferStatus) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *TransferStatus) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *TransferStatus) GetBytesDone() uint64 {
+	if x != nil {
+		return x.BytesDone
+	}
+	return 0
+}
+
+func (x *TransferStatus) GetBytesTotal() uint64 {
+	if x != nil {
+		return x.BytesTotal
+	}
+	return 0
+}
+
+func (x *TransferStatus) GetRecords() uint64 {
+	if x != nil {
+		return x.Records
+	}
+	return 0
+}
+
+func (x *TransferStatus) GetBytesPerSecond() float64 {
+	if x != nil {
+		return x.BytesPerSecond
+	}
+	return 0
+}
+
+func (x *TransferStatus) GetEtaMs() int64 {
+	if x != nil {
+		return x.EtaMs
+	}
+	return 0
+}
+
+func (x *TransferStatus) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *TransferStatus) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type TransfersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Error *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Node  string                 `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
+	State string                 `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	// Transfers into this node that are not done yet.
+	Transfers []*TransferStatus `protobuf:"bytes,4,rep,name=transfers,proto3" json:"transfers,omitempty"`
+	// Partitions this node gains in the change under way, and how many of
+	// them it holds already.
+	PartitionsGained   uint32 `protobuf:"varint,5,opt,name=partitions_gained,json=partitionsGained,proto3" json:"partitions_gained,omitempty"`
+	PartitionsReceived uint32 `protobuf:"varint,6,opt,name=partitions_received,json=partitionsReceived,proto3" json:"partitions_received,omitempty"`
+	// For a leaving node: the partitions it hands on, and how many of them
+	// every next owner holds already.
+	PartitionsToHandOff uint32 `protobuf:"varint,7,opt,name=partitions_to_hand_off,json=partitionsToHandOff,proto3" json:"partitions_to_hand_off,omitempty"`
+	PartitionsHandedOff uint32 `protobuf:"varint,8,opt,name=partitions_handed_off,json=partitionsHandedOff,proto3" json:"partitions_handed_off,omitempty"`
+	// Since the node started.
+	BytesReceived       uint64 `protobuf:"varint,9,opt,name=bytes_received,json=bytesReceived,proto3" json:"bytes_received,omitempty"`
+	BytesSent           uint64 `protobuf:"varint,10,opt,name=bytes_sent,json=bytesSent,proto3" json:"bytes_sent,omitempty"`
+	PartitionsCompleted uint64 `protobuf:"varint,11,opt,name=partitions_completed,json=partitionsCompleted,proto3" json:"partitions_completed,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *TransfersResponse) Reset() {
+	*x = TransfersResponse{}
+	mi := &file_kv_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransfersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransfersResponse) ProtoMessage() {}
+
+func (x *TransfersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kv_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransfersResponse.ProtoReflect.Descriptor instead.
+func (*TransfersResponse) Descriptor() ([]byte, []int) {
+	return file_kv_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *TransfersResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *TransfersResponse) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *TransfersResponse) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *TransfersResponse) GetTransfers() []*TransferStatus {
+	if x != nil {
+		return x.Transfers
+	}
+	return nil
+}
+
+func (x *TransfersResponse) GetPartitionsGained() uint32 {
+	if x != nil {
+		return x.PartitionsGained
+	}
+	return 0
+}
+
+func (x *TransfersResponse) GetPartitionsReceived() uint32 {
+	if x != nil {
+		return x.PartitionsReceived
+	}
+	return 0
+}
+
+func (x *TransfersResponse) GetPartitionsToHandOff() uint32 {
+	if x != nil {
+		return x.PartitionsToHandOff
+	}
+	return 0
+}
+
+func (x *TransfersResponse) GetPartitionsHandedOff() uint32 {
+	if x != nil {
+		return x.PartitionsHandedOff
+	}
+	return 0
+}
+
+func (x *TransfersResponse) GetBytesReceived() uint64 {
+	if x != nil {
+		return x.BytesReceived
+	}
+	return 0
+}
+
+func (x *TransfersResponse) GetBytesSent() uint64 {
+	if x != nil {
+		return x.BytesSent
+	}
+	return 0
+}
+
+func (x *TransfersResponse) GetPartitionsCompleted() uint64 {
+	if x != nil {
+		return x.PartitionsCompleted
+	}
+	return 0
+}
+
 var File_kv_proto protoreflect.FileDescriptor
 
 const file_kv_proto_rawDesc = "" +
@@ -2083,7 +2622,7 @@ const file_kv_proto_rawDesc = "" +
 	"\n" +
 	"namespaces\x18\x02 \x03(\v2\x16.quorumkv.v1.NamespaceR\n" +
 	"namespaces\"\x0f\n" +
-	"\rStatusRequest\"\xc2\x02\n" +
+	"\rStatusRequest\"\xf6\x02\n" +
 	"\fMemberStatus\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04zone\x18\x02 \x01(\tR\x04zone\x12\x16\n" +
@@ -2096,7 +2635,9 @@ const file_kv_proto_rawDesc = "" +
 	"\vincarnation\x18\t \x01(\x04R\vincarnation\x12-\n" +
 	"\x12primary_partitions\x18\n" +
 	" \x01(\rR\x11primaryPartitions\x12-\n" +
-	"\x12replica_partitions\x18\v \x01(\rR\x11replicaPartitions\"\x86\x01\n" +
+	"\x12replica_partitions\x18\v \x01(\rR\x11replicaPartitions\x12\x14\n" +
+	"\x05state\x18\f \x01(\tR\x05state\x12\x1c\n" +
+	"\townership\x18\r \x01(\x01R\townership\"\x86\x01\n" +
 	"\x0fNamespaceStatus\x124\n" +
 	"\tnamespace\x18\x01 \x01(\v2\x16.quorumkv.v1.NamespaceR\tnamespace\x12)\n" +
 	"\x10under_replicated\x18\x02 \x01(\bR\x0funderReplicated\x12\x12\n" +
@@ -2156,7 +2697,49 @@ const file_kv_proto_rawDesc = "" +
 	"\x11RepairNowResponse\x12(\n" +
 	"\x05error\x18\x01 \x01(\v2\x12.quorumkv.v1.ErrorR\x05error\x12\x1c\n" +
 	"\texchanges\x18\x02 \x01(\rR\texchanges\x12#\n" +
-	"\rkeys_repaired\x18\x03 \x01(\x04R\fkeysRepaired*\xc7\x02\n" +
+	"\rkeys_repaired\x18\x03 \x01(\x04R\fkeysRepaired\"C\n" +
+	"\x13DecommissionRequest\x12\x16\n" +
+	"\x06cancel\x18\x01 \x01(\bR\x06cancel\x12\x14\n" +
+	"\x05force\x18\x02 \x01(\bR\x05force\"j\n" +
+	"\x14DecommissionResponse\x12(\n" +
+	"\x05error\x18\x01 \x01(\v2\x12.quorumkv.v1.ErrorR\x05error\x12\x12\n" +
+	"\x04node\x18\x02 \x01(\tR\x04node\x12\x14\n" +
+	"\x05state\x18\x03 \x01(\tR\x05state\"9\n" +
+	"\rRemoveRequest\x12\x12\n" +
+	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
+	"\x05force\x18\x02 \x01(\bR\x05force\"N\n" +
+	"\x0eRemoveResponse\x12(\n" +
+	"\x05error\x18\x01 \x01(\v2\x12.quorumkv.v1.ErrorR\x05error\x12\x12\n" +
+	"\x04node\x18\x02 \x01(\tR\x04node\"\x12\n" +
+	"\x10TransfersRequest\"\x9b\x02\n" +
+	"\x0eTransferStatus\x12\x1c\n" +
+	"\tpartition\x18\x01 \x01(\rR\tpartition\x12\x12\n" +
+	"\x04from\x18\x02 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x03 \x01(\tR\x02to\x12\x1d\n" +
+	"\n" +
+	"bytes_done\x18\x04 \x01(\x04R\tbytesDone\x12\x1f\n" +
+	"\vbytes_total\x18\x05 \x01(\x04R\n" +
+	"bytesTotal\x12\x18\n" +
+	"\arecords\x18\x06 \x01(\x04R\arecords\x12(\n" +
+	"\x10bytes_per_second\x18\a \x01(\x01R\x0ebytesPerSecond\x12\x15\n" +
+	"\x06eta_ms\x18\b \x01(\x03R\x05etaMs\x12\x14\n" +
+	"\x05state\x18\t \x01(\tR\x05state\x12\x16\n" +
+	"\x06reason\x18\n" +
+	" \x01(\tR\x06reason\"\xe2\x03\n" +
+	"\x11TransfersResponse\x12(\n" +
+	"\x05error\x18\x01 \x01(\v2\x12.quorumkv.v1.ErrorR\x05error\x12\x12\n" +
+	"\x04node\x18\x02 \x01(\tR\x04node\x12\x14\n" +
+	"\x05state\x18\x03 \x01(\tR\x05state\x129\n" +
+	"\ttransfers\x18\x04 \x03(\v2\x1b.quorumkv.v1.TransferStatusR\ttransfers\x12+\n" +
+	"\x11partitions_gained\x18\x05 \x01(\rR\x10partitionsGained\x12/\n" +
+	"\x13partitions_received\x18\x06 \x01(\rR\x12partitionsReceived\x123\n" +
+	"\x16partitions_to_hand_off\x18\a \x01(\rR\x13partitionsToHandOff\x122\n" +
+	"\x15partitions_handed_off\x18\b \x01(\rR\x13partitionsHandedOff\x12%\n" +
+	"\x0ebytes_received\x18\t \x01(\x04R\rbytesReceived\x12\x1d\n" +
+	"\n" +
+	"bytes_sent\x18\n" +
+	" \x01(\x04R\tbytesSent\x121\n" +
+	"\x14partitions_completed\x18\v \x01(\x04R\x13partitionsCompleted*\xc7\x02\n" +
 	"\tErrorCode\x12\x11\n" +
 	"\rERROR_CODE_OK\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_INVALID_KEY\x10\x01\x12\x1e\n" +
@@ -2191,7 +2774,7 @@ func file_kv_proto_rawDescGZIP() []byte {
 }
 
 var file_kv_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_kv_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_kv_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_kv_proto_goTypes = []any{
 	(ErrorCode)(0),                  // 0: quorumkv.v1.ErrorCode
 	(Quorum)(0),                     // 1: quorumkv.v1.Quorum
@@ -2224,6 +2807,13 @@ var file_kv_proto_goTypes = []any{
 	(*RepairStatusResponse)(nil),    // 28: quorumkv.v1.RepairStatusResponse
 	(*RepairNowRequest)(nil),        // 29: quorumkv.v1.RepairNowRequest
 	(*RepairNowResponse)(nil),       // 30: quorumkv.v1.RepairNowResponse
+	(*DecommissionRequest)(nil),     // 31: quorumkv.v1.DecommissionRequest
+	(*DecommissionResponse)(nil),    // 32: quorumkv.v1.DecommissionResponse
+	(*RemoveRequest)(nil),           // 33: quorumkv.v1.RemoveRequest
+	(*RemoveResponse)(nil),          // 34: quorumkv.v1.RemoveResponse
+	(*TransfersRequest)(nil),        // 35: quorumkv.v1.TransfersRequest
+	(*TransferStatus)(nil),          // 36: quorumkv.v1.TransferStatus
+	(*TransfersResponse)(nil),       // 37: quorumkv.v1.TransfersResponse
 }
 var file_kv_proto_depIdxs = []int32{
 	0,  // 0: quorumkv.v1.Error.code:type_name -> quorumkv.v1.ErrorCode
@@ -2251,11 +2841,15 @@ var file_kv_proto_depIdxs = []int32{
 	3,  // 22: quorumkv.v1.RepairStatusResponse.error:type_name -> quorumkv.v1.Error
 	27, // 23: quorumkv.v1.RepairStatusResponse.partitions:type_name -> quorumkv.v1.PartitionRepair
 	3,  // 24: quorumkv.v1.RepairNowResponse.error:type_name -> quorumkv.v1.Error
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	3,  // 25: quorumkv.v1.DecommissionResponse.error:type_name -> quorumkv.v1.Error
+	3,  // 26: quorumkv.v1.RemoveResponse.error:type_name -> quorumkv.v1.Error
+	3,  // 27: quorumkv.v1.TransfersResponse.error:type_name -> quorumkv.v1.Error
+	36, // 28: quorumkv.v1.TransfersResponse.transfers:type_name -> quorumkv.v1.TransferStatus
+	29, // [29:29] is the sub-list for method output_type
+	29, // [29:29] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_kv_proto_init() }
@@ -2269,7 +2863,7 @@ func file_kv_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kv_proto_rawDesc), len(file_kv_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   28,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -46,11 +46,16 @@ func NodeAPISubject(node, op string) string { return "kv.api.node." + node + "."
 // Admin operations on one node. Operators grant kv.admin.> only to admin
 // users; clients need kv.api.> alone.
 const (
-	AdminHints       = "hints"
-	AdminHintsDrain  = "hints.drain"
-	AdminRepairState = "repair.status"
-	AdminRepairNow   = "repair.now"
+	AdminHints        = "hints"
+	AdminHintsDrain   = "hints.drain"
+	AdminRepairState  = "repair.status"
+	AdminRepairNow    = "repair.now"
+	AdminDecommission = "decommission"
+	AdminTransfers    = "transfers"
 )
+
+// SubjectRemove takes a dead node out of the ring; any node answers.
+const SubjectRemove = "kv.admin.remove"
 
 // AdminNodeSubject addresses an admin operation (AdminHints, ...) to one node.
 func AdminNodeSubject(node, op string) string { return "kv.admin.node." + node + "." + op }

@@ -61,6 +61,10 @@ type Targets struct {
 	Active []string // the replicas it starts with, in preference order
 	Spare  []string // the ones it may move on to when one fails, in order
 	Homes  []string // the key's home replicas: the first N of its preference list
+	// Forward are nodes outside Homes that get every write's record while
+	// the key's partition moves between owners (a new owner copying it, an
+	// old one until the move is over). Their acks never count toward W.
+	Forward []string
 }
 
 // Place picks a request's targets on a key's preference list. Eligible

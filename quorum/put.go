@@ -8,8 +8,9 @@ package quorum
 // sloppy quorum carry the home they stand in for (Dynamo §4.6).
 type Put[R any] struct {
 	core[R]
-	rest  []string // candidates and replicas after the coordinating one
-	hints standIns
+	rest    []string // candidates and replicas after the coordinating one
+	forward []string // Targets.Forward
+	hints   standIns
 	// coveredBuf backs hints.covered: a put's homes fit without a
 	// separate allocation.
 	coveredBuf [4]string
@@ -22,7 +23,7 @@ type Put[R any] struct {
 // the homes left out, in preference order; a fallback taken later stands
 // in for the replica whose failure it replaces.
 func NewPut[R any](p Plan, t Targets, self string) *Put[R] {
-	u := &Put[R]{rest: PreferSelf(t.Active, self)}
+	u := &Put[R]{rest: PreferSelf(t.Active, self), forward: t.Forward}
 	u.hints.covered = u.coveredBuf[:0]
 	u.init(p, t.Homes, t.Spare)
 	for _, id := range t.Active {
@@ -87,6 +88,11 @@ func (u *Put[R]) onCoordinated(ev Event[R]) {
 		u.replicate(id)
 	}
 	u.rest = nil
+	for _, id := range u.forward {
+		if id != ev.Node {
+			u.send(id, Forward, u.record, "")
+		}
+	}
 	u.fill()
 	u.settle()
 }

@@ -98,3 +98,24 @@ func TestPutWithNoTargetIsUnavailable(t *testing.T) {
 		t.Fatal("not done")
 	}
 }
+
+// While a partition moves, the coordinated record also goes to the nodes
+// named in Forward; they are never waited for and never count toward W.
+func TestPutForwardsWithoutCounting(t *testing.T) {
+	tg := Targets{Active: []string{"a", "b"}, Homes: []string{"a", "b"}, Forward: []string{"j"}}
+	u := newPut(Plan{N: 2, R: 1, W: 2}, tg, "a")
+	u.Start()
+	v := write(rec{}, "a", "x")
+	effs := u.Step(ok("a", Coordinate, v))
+	wantSends(t, effs, "replicate:b", "forward:j")
+	if hasAnswer(effs) {
+		t.Fatal("answered before W acks")
+	}
+	if effs := u.Step(ok("j", Forward, rec{})); len(effs) != 0 {
+		t.Fatalf("a reply to a forward was taken: %+v", effs)
+	}
+	effs = u.Step(ok("b", Replicate, rec{}))
+	if a := answer(t, effs); a.Err != nil || !isDone(effs) {
+		t.Fatalf("effects %+v: want success and done without waiting for j", effs)
+	}
+}

@@ -31,9 +31,14 @@ const (
 	// Repair merges a read's merged record into a stale home replica after
 	// the read answered. Nobody waits for its reply: none comes back.
 	Repair
+	// Forward merges a put's coordinated record into a node that is not a
+	// home but must see every write while partitions move (see
+	// Targets.Forward). Like Repair, nothing comes back, and it never
+	// counts toward W.
+	Forward
 )
 
-var phaseNames = [...]string{"read", "coordinate", "replicate", "write-back", "repair"}
+var phaseNames = [...]string{"read", "coordinate", "replicate", "write-back", "repair", "forward"}
 
 func (p Phase) String() string {
 	if int(p) < len(phaseNames) {
@@ -85,8 +90,8 @@ func Deadline[R any]() Event[R] { return Event[R]{Kind: Expired} }
 type EffectKind uint8
 
 const (
-	// Send a call of Phase to To; every phase but Repair reports back as
-	// exactly one Replied or Failed event.
+	// Send a call of Phase to To; every phase but Repair and Forward
+	// reports back as exactly one Replied or Failed event.
 	Send EffectKind = iota
 	// Answer the client: with Record (and, for a put, Actor) when Err is
 	// nil, else with Err.

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -49,6 +50,10 @@ func run(args []string) int {
 	case s := <-sigs:
 		logger.Info("shutting down", "signal", s.String())
 	case err := <-node.Fatal():
+		if errors.Is(err, actors.ErrLeft) {
+			logger.Info("left the cluster: every partition it held has moved; stopping")
+			break
+		}
 		logger.Error("stopping", "err", err)
 		fmt.Fprintln(os.Stderr, "kvnode:", err)
 		code = 1
