@@ -38,13 +38,69 @@ func NewCluster(t testing.TB, size int, modify func(i int, o *NodeOptions)) *Clu
 	return c
 }
 
-// Start launches every node and waits until each sees all the others up.
+// Start launches every node and waits until each sees all the others up
+// and active (a cluster formed by nodes that all join has nothing to copy,
+// so that takes a gossip round or two).
 func (c *Cluster) Start() {
 	c.t.Helper()
 	for _, n := range c.Nodes {
 		n.MustStart()
 	}
 	c.WaitMembers(60*time.Second, c.Nodes...)
+	c.WaitSettled(60*time.Second, c.Nodes...)
+}
+
+// Add prepares one more node, joining every node of the cluster (started
+// or not); modify may adjust its options. Start it with MustStart.
+func (c *Cluster) Add(modify func(o *NodeOptions)) *Node {
+	c.t.Helper()
+	o := NodeOptions{Name: fmt.Sprintf("n%d", len(c.Nodes)+1), Clustered: true}
+	for _, peer := range c.Nodes {
+		o.Join = append(o.Join, peer.RouteURL())
+	}
+	if modify != nil {
+		modify(&o)
+	}
+	n := NewNode(c.t, o)
+	c.Nodes = append(c.Nodes, n)
+	return n
+}
+
+// WaitSettled waits until every node in nodes reports exactly those nodes
+// as members, each up and active: no join or departure is under way.
+func (c *Cluster) WaitSettled(timeout time.Duration, nodes ...*Node) {
+	c.t.Helper()
+	for _, n := range nodes {
+		WaitFor(c.t, timeout, fmt.Sprintf("%s to see %d active members", n.Opts.Name, len(nodes)), func() bool {
+			return Settled(n, nodes)
+		})
+	}
+}
+
+// Settled reports whether n sees exactly the nodes of want as members,
+// each up and active.
+func Settled(n *Node, want []*Node) bool {
+	cl, err := client.Connect(n.URL())
+	if err != nil {
+		return false
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := cl.Status(ctx, client.ViaNode(n.Opts.Name))
+	if err != nil || len(st.Members) != len(want) {
+		return false
+	}
+	names := map[string]bool{}
+	for _, w := range want {
+		names[w.Opts.Name] = true
+	}
+	for _, m := range st.Members {
+		if !names[m.Id] || !m.Up || m.State != "active" {
+			return false
+		}
+	}
+	return true
 }
 
 // WaitMembers waits until every running node in expectUp reports exactly
