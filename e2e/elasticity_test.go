@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,9 @@ func TestJoinUnderLoad(t *testing.T) {
 	}()
 	n4 := cl.Add(func(o *testcluster.NodeOptions) { o.Extra = []string{"--handoff-rate", "32768"} })
 	n4.MustStart()
+	if code := httpStatus(n4, "/readyz"); code != 503 {
+		t.Errorf("/readyz of the joining node: %d, want 503 until it holds its replicas", code)
+	}
 	// Reads coordinated by the joining node itself, with R=1: it must not
 	// answer from partitions it has not received yet.
 	own := make(chan []string)
@@ -167,6 +171,9 @@ func TestJoinUnderLoad(t *testing.T) {
 		}
 	}()
 	cl.WaitSettled(90*time.Second, cl.Nodes...)
+	if code := httpStatus(n4, "/readyz"); code != 200 {
+		t.Errorf("/readyz of the joined node: %d, want 200", code)
+	}
 	close(stop)
 	r := <-done
 	if len(r.misses) > 0 {
@@ -262,9 +269,21 @@ func TestRemoveReReplicatesFromSurvivors(t *testing.T) {
 	}
 }
 
+// httpStatus is the status code of a GET of path on node n (-1: no answer).
+func httpStatus(n *testcluster.Node, path string) int {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(n.HTTPURL() + path)
+	if err != nil {
+		return -1
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // A transfer interrupted by a kill -9 of the receiver resumes after the
-// restart and completes with no lost key.
-func TestTransferSurvivesReceiverKill(t *testing.T) {
+// restart, and one whose sender is killed moves on to another old owner;
+// the join completes with no lost key.
+func TestTransferSurvivesKills(t *testing.T) {
 	cl := startCluster(t, 3)
 	c := cl.Client(cl.Nodes[0])
 	want := map[string]string{}
@@ -281,6 +300,18 @@ func TestTransferSurvivesReceiverKill(t *testing.T) {
 	})
 	n4.Kill()
 	if err := n4.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	before := metric(n4, "quorumkv_transfer_received_bytes_total")
+	testcluster.WaitFor(t, 60*time.Second, "n4 to receive more after its restart", func() bool {
+		return metric(n4, "quorumkv_transfer_received_bytes_total") > before+50000
+	})
+	sender := cl.Nodes[0]
+	sender.Kill()
+	testcluster.WaitFor(t, 60*time.Second, "n4 to go on receiving from the other old owners", func() bool {
+		return metric(n4, "quorumkv_transfer_received_bytes_total") > before+150000 || metric(n4, "quorumkv_partitions_pending") == 0
+	})
+	if err := sender.Restart(); err != nil {
 		t.Fatal(err)
 	}
 	cl.WaitSettled(120*time.Second, cl.Nodes...)
