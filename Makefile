@@ -4,7 +4,7 @@ BIN       := bin
 PROTOC_GEN_GO_VERSION := v1.36.12
 export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 
-.PHONY: all build run test simulate test-short proto lint cluster cluster-stop bench bench-heal bench-quick soak image clean
+.PHONY: all build run test simulate test-short proto lint cluster cluster-stop bench bench-heal bench-quick soak image clean ring-model
 
 all: build
 
@@ -40,6 +40,11 @@ simulate:
 SOAK ?= 3m
 soak:
 	QUORUMKV_SOAK=$(SOAK) $(GO) test -count=1 -run Chaos -v -timeout 60m ./e2e/
+
+# The ring's balance and join movement at 10, 100 and 1,000 nodes for
+# several partition counts (docs/ring-model.md); about a minute.
+ring-model:
+	$(GO) test -count=1 -run TestRingModel -v -timeout 10m ./ring/ -args -ring.model
 
 test-short:
 	$(GO) test -short ./...

@@ -20,7 +20,13 @@
 //     an actor system.
 //   - The membership actor owns the member table: it gossips heartbeats,
 //     runs the phi-accrual detector and publishes an immutable cluster view
-//     that coordinators read without locks.
+//     that coordinators read without locks. It also moves this node's own
+//     ring state on (joining to active once it holds what it gains, leaving
+//     to left once every partition has moved) and records removals.
+//   - The transfer manager (a goroutine, not an actor) copies to this node
+//     the partitions it gains in a membership change: a stream from one
+//     old owner, then a Merkle comparison with every old owner up; it tells
+//     the membership actor, which marks the partition ready in gossip.
 //
 // Between actors in the process messages are plain Go structs. Protobuf is
 // used only on NATS: client requests on kv.api.* (protobuf, or protojson
@@ -34,4 +40,8 @@
 //   - Down (by the failure detector) only reroutes requests; the ring is
 //     computed from every known member, so data moves only on membership
 //     change.
+//   - A partition's requests use a new owner only once every new owner of
+//     it holds it; until the change is over, every write of a partition in
+//     motion also reaches the owners of both rings (without counting
+//     toward W).
 package actors

@@ -48,6 +48,13 @@
 //  7. [Table.Forget] drops a member and remembers the incarnation it had:
 //     gossip about that incarnation or an older one is ignored from then
 //     on, a higher incarnation (a restart) brings the member back.
+//  8. Only a node sets its own [State] and Ready bitmap ([Table.SetState],
+//     [Table.SetReady] also advance the heartbeat, so the change spreads
+//     at once); Merge reports a member whose state or Ready changed, since
+//     routing depends on them. A member that gossips [Left], or whose life
+//     (ID, Epoch) was passed to [Table.Remove], is dropped and never comes
+//     back under that epoch, at any incarnation; the same ID with a new
+//     epoch (a wiped data dir) is a new member.
 //
 // # Failure detection
 //
