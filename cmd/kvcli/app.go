@@ -35,6 +35,9 @@ type app struct {
 	dial func(server string, timeout time.Duration) (store, error)
 	// now is the clock ages are measured against; nil means time.Now.
 	now func() time.Time
+	// pollEvery is the pause between two looks at a departure under way
+	// (node decommission); 0 means a second.
+	pollEvery time.Duration
 }
 
 func (a *app) clock() time.Time {
@@ -56,6 +59,9 @@ type store interface {
 	DrainHints(ctx context.Context, node, target string) (delivered, remaining uint64, err error)
 	RepairStatus(ctx context.Context, node string) (client.RepairReport, error)
 	RepairNow(ctx context.Context, node string, partition int) (exchanges int, keysRepaired uint64, err error)
+	Decommission(ctx context.Context, node string, o client.DecommissionOptions) (state string, err error)
+	Remove(ctx context.Context, node string, force bool) error
+	Transfers(ctx context.Context, node string) (client.TransfersReport, error)
 	Close()
 }
 
@@ -158,6 +164,18 @@ func (s sdkStore) RepairStatus(ctx context.Context, node string) (client.RepairR
 
 func (s sdkStore) RepairNow(ctx context.Context, node string, partition int) (int, uint64, error) {
 	return s.c.RepairNow(ctx, node, partition)
+}
+
+func (s sdkStore) Decommission(ctx context.Context, node string, o client.DecommissionOptions) (string, error) {
+	return s.c.Decommission(ctx, node, o)
+}
+
+func (s sdkStore) Remove(ctx context.Context, node string, force bool) error {
+	return s.c.Remove(ctx, node, force)
+}
+
+func (s sdkStore) Transfers(ctx context.Context, node string) (client.TransfersReport, error) {
+	return s.c.Transfers(ctx, node)
 }
 
 func (s sdkStore) Close() { s.c.Close() }

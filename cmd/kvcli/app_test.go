@@ -40,8 +40,18 @@ type fakeStore struct {
 	hints    map[string]client.HintsReport
 	repairs  map[string]client.RepairReport
 	adminErr map[string]error
-	// mu guards calls and deadlines in the maintenance methods, which
-	// kvcli calls from several goroutines.
+	// The answers of the node commands (see node_test.go): transfers per
+	// node, or transfersFn and statusFn to script a membership change
+	// (called with mu held); Decommission answers decommissionState or
+	// fails with decommissionErr, Remove fails with removeErr.
+	transfers         map[string]client.TransfersReport
+	transfersFn       func(node string) (client.TransfersReport, error)
+	statusFn          func() (*messages.StatusResponse, error)
+	decommissionState string
+	decommissionErr   error
+	removeErr         error
+	// mu guards calls and deadlines in the status, maintenance and node
+	// methods, which kvcli calls from several goroutines.
 	mu        sync.Mutex
 	deadlines []bool // per maintenance call, whether its ctx had a deadline
 }
@@ -77,7 +87,12 @@ func (f *fakeStore) ListNamespaces(context.Context) ([]client.Namespace, error) 
 }
 
 func (f *fakeStore) Status(context.Context, string) (*messages.StatusResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.calls = append(f.calls, "status")
+	if f.statusFn != nil {
+		return f.statusFn()
+	}
 	return f.status, nil
 }
 
@@ -98,7 +113,7 @@ func runWith(t *testing.T, f *fakeStore, stdin string, tty bool, args ...string)
 	var out, errOut bytes.Buffer
 	a := &app{
 		stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, getenv: noEnv, tty: tty,
-		now: func() time.Time { return testNow },
+		now: func() time.Time { return testNow }, pollEvery: time.Millisecond,
 		dial: func(server string, timeout time.Duration) (store, error) {
 			if server != defaultServer {
 				return nil, fmt.Errorf("%w: cannot connect to %s", client.ErrNoServers, server)
@@ -321,8 +336,10 @@ var testStatus = &messages.StatusResponse{
 	Node:       "n1",
 	Partitions: 256,
 	Members: []*messages.MemberStatus{
-		{Id: "n1", Zone: "a", Weight: 1, Up: true, Phi: 0.2, LastHeardMs: 0, PrimaryPartitions: 128, ReplicaPartitions: 256},
-		{Id: "n2", Zone: "b", Weight: 2, Up: true, Phi: 0.45, LastHeardMs: 1234, PrimaryPartitions: 128, ReplicaPartitions: 256},
+		{Id: "n1", Zone: "a", Weight: 1, Up: true, Phi: 0.2, LastHeardMs: 0, PrimaryPartitions: 128, ReplicaPartitions: 256,
+			State: "active", Ownership: 1.0 / 3},
+		{Id: "n2", Zone: "b", Weight: 2, Up: true, Phi: 0.45, LastHeardMs: 1234, PrimaryPartitions: 128, ReplicaPartitions: 256,
+			State: "leaving", Ownership: 0.25},
 		{Id: "n3", Weight: 1, Up: false, Phi: 14.1, LastHeardMs: 125000, ReplicaPartitions: 256},
 	},
 }
@@ -332,10 +349,10 @@ func TestStatusTable(t *testing.T) {
 	want := "" +
 		"node n1 answered: 2 of 3 members up, 256 partitions\n" +
 		"\n" +
-		"MEMBER  ZONE  WEIGHT  STATE  PHI    LAST HEARD  PRIMARY  REPLICA\n" +
-		"n1      a     1       up     0.20   0s          128      256\n" +
-		"n2      b     2       up     0.45   1.2s        128      256\n" +
-		"n3      -     1       down   14.10  2m5s        0        256\n" +
+		"MEMBER  ZONE  WEIGHT  STATE  RING     PHI    LAST HEARD  PRIMARY  REPLICA  OWNS\n" +
+		"n1      a     1       up     active   0.20   0s          128      256      33.3%\n" +
+		"n2      b     2       up     leaving  0.45   1.2s        128      256      25.0%\n" +
+		"n3      -     1       down   -        14.10  2m5s        0        256      -\n" +
 		"\n" +
 		"no namespace is under-replicated\n"
 	if got.code != exitOK || got.stdout != want {

@@ -17,7 +17,10 @@ type command struct {
 	summary          string
 	about            string
 	flags            []flagDoc
-	run              func(ctx context.Context, a *app, s store, inv *invocation) error
+	// unused names the global flags the command has no use for: its usage
+	// leaves them out.
+	unused []string
+	run    func(ctx context.Context, a *app, s store, inv *invocation) error
 }
 
 // flagDoc is one line of a usage text.
@@ -47,6 +50,15 @@ var (
 	fLineJSON  = flagDoc{"json", "", "print one JSON object per node and line"}
 	fAll       = flagDoc{"all", "", "show every tree, not only those with data"}
 	fPart      = flagDoc{"partition", "P", "only partition P (default: every partition)"}
+)
+
+// The flags of the node commands.
+var (
+	fNoWait = flagDoc{"no-wait", "", "return once the node is leaving, without following its progress"}
+	fCancel = flagDoc{"cancel", "", "stop a decommission under way: the node stays and owns its partitions again"}
+	fForce  = flagDoc{"force", "", "accept leaving fewer nodes than some namespace's N, or a second departure at once"}
+	// Without --force, removal also refuses a node that is up.
+	fForceRemove = flagDoc{"force", "", "remove even a node that is up; accept fewer nodes than N, or a second departure"}
 )
 
 // askEveryNote tells how the maintenance commands find the nodes to ask
@@ -90,12 +102,47 @@ var commands = []command{
 	},
 	{
 		name: "status", args: "", maxArgs: 0,
-		summary: "show the cluster's members and under-replicated namespaces",
-		about: "Asks one node for its view: each member's zone, weight, up/down, phi\n" +
-			"(the failure detector's suspicion), time since last heartbeat and the\n" +
-			"partitions it holds, then the namespaces it finds under-replicated.",
+		summary: "show the cluster's members, under-replicated namespaces and transfers",
+		about: "Asks one node for its view: each member's zone, weight, up/down (STATE),\n" +
+			"place in the ring (RING: active; joining, while it receives the partitions\n" +
+			"it is to own; leaving, while it hands its partitions on), phi (the failure\n" +
+			"detector's suspicion), time since last heartbeat, the partitions it holds\n" +
+			"and its share of the replicas reads use (OWNS); then the namespaces it\n" +
+			"finds under-replicated. While the membership changes, it then asks every\n" +
+			"member that is up for the partitions it is receiving and prints them under\n" +
+			"\"transfers in progress\" (see 'kvcli help transfers'); a member that does\n" +
+			"not answer gets one line on stderr, and the exit status is 1.\n" +
+			"\n" +
+			"--json prints the answering node's view alone, as protojson; 'kvcli\n" +
+			"transfers --json' gives the transfers.",
 		flags: []flagDoc{fNode, fJSON},
 		run:   runStatus,
+	},
+	{
+		name: "transfers", args: "", maxArgs: 0,
+		summary: "show the partitions moving to new owners in a membership change",
+		about: "When a node joins, is decommissioned or is removed, partitions move to\n" +
+			"their new owners: each new owner copies them from an old one. transfers\n" +
+			"asks every member (or only --node) and prints a row per partition a node\n" +
+			"is receiving: from which node, the bytes copied of the partition's\n" +
+			"estimated size, the rate and the time left while it streams, and its state\n" +
+			"(waiting for a slot, streaming, verifying against the other old owners, or\n" +
+			"stalled, with the reason; a stalled transfer is retried). Then per node:\n" +
+			"its state; of the partitions it gains in the change under way, those it\n" +
+			"has RECEIVED; of those it holds whose owners change (for a leaving node,\n" +
+			"all), those HANDED OFF, which every new owner holds; and, since it\n" +
+			"started, the bytes it received and sent and the partitions it received\n" +
+			"in full.\n" +
+			"\n" + askEveryNote + "\n" +
+			"A member the status shows down is asked too, but its silence is no failure.\n" +
+			"\n" +
+			"--json prints one object per node: {\"node\", \"state\", \"partitionsGained\",\n" +
+			"\"partitionsReceived\", \"partitionsToHandOff\", \"partitionsHandedOff\",\n" +
+			"\"bytesReceived\", \"bytesSent\", \"partitionsCompleted\", \"transfers\":\n" +
+			"[{\"partition\", \"from\", \"to\", \"bytesDone\", \"bytesTotal\", \"records\",\n" +
+			"\"bytesPerSecond\", \"etaMs\", \"state\", \"reason\"}]}; an ETA not known is null.",
+		flags: []flagDoc{fAskNode, fLineJSON},
+		run:   runTransfers,
 	},
 	{
 		name: "hints", args: "", maxArgs: 0,
@@ -165,6 +212,40 @@ var commands = []command{
 			"\"elapsedMs\"}.",
 		flags: []flagDoc{fPart, fAskUpNode, fLineJSON},
 		run:   runRepairNow,
+	},
+	{
+		name: "node decommission", args: "ID", minArgs: 1, maxArgs: 1,
+		summary: "have node ID hand its partitions on and leave the cluster",
+		about: "Node ID hands each partition it holds to its next owner; once every one\n" +
+			"has moved, it leaves the cluster and its process exits. It goes on serving\n" +
+			"until then. The request returns at once; unless --no-wait, kvcli then\n" +
+			"follows the departure, once a second, with a line on stderr such as\n" +
+			"\"decommission n4: 37/64 partitions handed off, 1.2MiB moved\" (the bytes the\n" +
+			"other members received meanwhile), and ends with \"ID has left the cluster\"\n" +
+			"once ID has handed everything off and stopped answering, or is gone from\n" +
+			"the member list. --timeout bounds each request, not the wait, which lasts\n" +
+			"until the node is gone: interrupting it stops kvcli, not the departure.\n" +
+			"\n" +
+			"Refused while ID is joining, when ID is the last node, and, unless\n" +
+			"--force, when it would leave fewer nodes than some namespace's N or\n" +
+			"another node is leaving. --cancel stops a decommission under way and\n" +
+			"prints the node's state.",
+		flags:  []flagDoc{fNoWait, fCancel, fForce},
+		unused: []string{"node"},
+		run:    runDecommission,
+	},
+	{
+		name: "node remove", args: "ID", minArgs: 1, maxArgs: 1,
+		summary: "take node ID, gone for good, out of the ring",
+		about: "For a node that is dead and will not come back. Its partitions move to\n" +
+			"their new owners, which copy them from the other replicas; a removed\n" +
+			"node is refused if it starts again on its old data dir. Any node takes\n" +
+			"the request. Refused for a node that is up (decommission it instead)\n" +
+			"and for a removal that leaves fewer nodes than some namespace's N,\n" +
+			"unless --force. 'kvcli transfers' shows the copying.",
+		flags:  []flagDoc{fForceRemove},
+		unused: []string{"node"},
+		run:    runRemove,
 	},
 	{
 		name: "ns create", args: "NAME", minArgs: 1, maxArgs: 1,
@@ -245,7 +326,10 @@ func writeMainUsage(w io.Writer) {
 	all := append(append([]flagDoc{}, globalFlags...), fNamespace, fR, fW, fStrict, fSloppy, fJSON,
 		fContext, fNoContext, flagDoc{"content-type", "CT", "content type stored with the value (put)"},
 		flagDoc{"all", "", "show every tree (repair status)"},
-		flagDoc{"partition", "P", "only partition P (repair now)"})
+		flagDoc{"partition", "P", "only partition P (repair now)"},
+		flagDoc{"no-wait", "", "do not follow the departure (node decommission)"},
+		flagDoc{"cancel", "", "stop a decommission under way (node decommission)"},
+		flagDoc{"force", "", "accept fewer nodes than N (node decommission, node remove)"})
 	writeFlags(w, all)
 	fmt.Fprint(w, "\nA global flag a command does not use is ignored. \"--\" ends the flags.\n"+
 		"Exit status: 0 ok, 1 error, 2 usage error, 3 key not found (get).\n"+
@@ -263,7 +347,7 @@ func writeCommandUsage(w io.Writer, c *command) {
 	// command asks.
 	flags := append([]flagDoc{}, c.flags...)
 	for _, g := range globalFlags {
-		if !slices.ContainsFunc(c.flags, func(f flagDoc) bool { return f.name == g.name }) {
+		if !slices.ContainsFunc(c.flags, func(f flagDoc) bool { return f.name == g.name }) && !slices.Contains(c.unused, g.name) {
 			flags = append(flags, g)
 		}
 	}

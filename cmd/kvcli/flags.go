@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,9 @@ type options struct {
 	node        string // --node
 	all         bool   // repair status
 	partition   int    // repair now
+	noWait      bool   // node decommission
+	cancel      bool   // node decommission
+	force       bool   // node decommission, node remove
 }
 
 // invocation is a parsed command line.
@@ -95,6 +99,9 @@ func newFlagSet(o *options, getenv func(string) string) *flag.FlagSet {
 	fs.StringVar(&o.node, "node", "", "")
 	fs.BoolVar(&o.all, "all", false, "")
 	fs.IntVar(&o.partition, "partition", 0, "")
+	fs.BoolVar(&o.noWait, "no-wait", false, "")
+	fs.BoolVar(&o.cancel, "cancel", false, "")
+	fs.BoolVar(&o.force, "force", false, "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
 	return fs
@@ -211,15 +218,22 @@ func (inv *invocation) check(spec *command) error {
 	if len(inv.args) > 0 && inv.args[0] == "" {
 		return usageErrorf(inv.cmd, "empty %s", strings.Fields(spec.args)[0])
 	}
-	for _, only := range []struct{ flag, cmd string }{
-		{"n", "ns create"}, {"mode", "ns create"}, {"all", "repair status"}, {"partition", "repair now"},
+	for _, only := range []struct {
+		flag string
+		cmds []string
+	}{
+		{"n", []string{"ns create"}}, {"mode", []string{"ns create"}}, {"all", []string{"repair status"}},
+		{"partition", []string{"repair now"}}, {"no-wait", []string{"node decommission"}},
+		{"cancel", []string{"node decommission"}}, {"force", []string{"node decommission", "node remove"}},
 	} {
-		if inv.set[only.flag] && inv.cmd != only.cmd {
-			return usageErrorf(inv.cmd, "--%s applies only to %s", only.flag, only.cmd)
+		if inv.set[only.flag] && !slices.Contains(only.cmds, inv.cmd) {
+			return usageErrorf(inv.cmd, "--%s applies only to %s", only.flag, strings.Join(only.cmds, " and "))
 		}
 	}
 	o := inv.opts
 	switch {
+	case o.cancel && o.force:
+		return usageErrorf(inv.cmd, "--cancel and --force exclude each other")
 	case inv.set["context"] && o.noContext:
 		return usageErrorf(inv.cmd, "--context and --no-context exclude each other")
 	case o.strict && o.sloppy:

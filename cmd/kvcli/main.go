@@ -1,7 +1,9 @@
 // Command kvcli is the command-line client of quorumkv: put, get and delete
-// keys, create and list namespaces, show the cluster's status, and look at
-// and drive hinted handoff and anti-entropy on each node. It is a thin
-// layer over the Go SDK (package client); run "kvcli help" for usage.
+// keys, create and list namespaces, show the cluster's status, look at and
+// drive hinted handoff and anti-entropy on each node, and change the
+// membership (decommission a node, remove a dead one, follow the transfers
+// of partitions to their new owners). It is a thin layer over the Go SDK
+// (package client); run "kvcli help" for usage.
 //
 // Exit status: 0 success; 1 any error (for a command that asks every
 // node, any node that failed); 2 a usage error; 3 get of a missing key.

@@ -1,16 +1,20 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 
+	"github.com/quorumkv/quorumkv/client"
 	"github.com/quorumkv/quorumkv/messages"
 )
 
-// runStatus prints the answering node's view of the cluster.
+// runStatus prints the answering node's view of the cluster, then the
+// transfers the members that are up report.
 func runStatus(ctx context.Context, a *app, s store, inv *invocation) error {
 	st, err := s.Status(ctx, inv.opts.node)
 	if err != nil {
@@ -19,7 +23,35 @@ func runStatus(ctx context.Context, a *app, s store, inv *invocation) error {
 	if inv.opts.json {
 		return writeJSON(a.stdout, st)
 	}
-	return writeStatus(a.stdout, st)
+	if err := writeStatus(a.stdout, st); err != nil {
+		return err
+	}
+	var nodes []asked
+	for _, m := range st.GetMembers() {
+		if m.GetUp() {
+			nodes = append(nodes, asked{id: m.GetId(), up: true})
+		}
+	}
+	if len(nodes) == 0 {
+		return nil
+	}
+	slices.SortFunc(nodes, func(x, y asked) int { return cmp.Compare(x.id, y.id) })
+	t := tally{a: a}
+	var moving []client.Transfer
+	fanOut(nodes, true, func(node string) (client.TransfersReport, error) {
+		return s.Transfers(ctx, node)
+	}, func(n asked, r client.TransfersReport, err error) {
+		if t.ok(n, err) {
+			moving = append(moving, r.Transfers...)
+		}
+	})
+	if len(moving) > 0 {
+		fmt.Fprintln(a.stdout, "\ntransfers in progress:")
+		if err := writeTransferTable(a.stdout, moving); err != nil {
+			return err
+		}
+	}
+	return t.result()
 }
 
 // writeStatus prints a status as a members table and the under-replicated
@@ -35,14 +67,20 @@ func writeStatus(w io.Writer, st *messages.StatusResponse) error {
 		orDash(st.Node), up, len(st.Members), st.Partitions)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "MEMBER\tZONE\tWEIGHT\tSTATE\tPHI\tLAST HEARD\tPRIMARY\tREPLICA")
+	fmt.Fprintln(tw, "MEMBER\tZONE\tWEIGHT\tSTATE\tRING\tPHI\tLAST HEARD\tPRIMARY\tREPLICA\tOWNS")
 	for _, m := range st.Members {
 		state := "down"
 		if m.Up {
 			state = "up"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.2f\t%s\t%d\t%d\n", m.Id, orDash(m.Zone), m.Weight, state,
-			m.Phi, age(m.LastHeardMs), m.PrimaryPartitions, m.ReplicaPartitions)
+		// A node that predates ring states reports neither a state nor
+		// its ownership.
+		owns := "-"
+		if m.State != "" {
+			owns = fmt.Sprintf("%.1f%%", 100*m.Ownership)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%.2f\t%s\t%d\t%d\t%s\n", m.Id, orDash(m.Zone), m.Weight, state,
+			orDash(m.State), m.Phi, age(m.LastHeardMs), m.PrimaryPartitions, m.ReplicaPartitions, owns)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
