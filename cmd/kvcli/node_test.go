@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/proto"
 
@@ -435,20 +434,7 @@ func TestNodeHelp(t *testing.T) {
 // TestNodeCommandsReachTheWire runs the node commands through the real SDK
 // against an embedded nats-server where a responder plays the nodes.
 func TestNodeCommandsReachTheWire(t *testing.T) {
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(5 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	defer s.Shutdown()
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	s, nc := startNATS(t)
 
 	var mu sync.Mutex
 	seen := map[string][]proto.Message{}

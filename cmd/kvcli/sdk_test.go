@@ -15,11 +15,10 @@ import (
 	"github.com/quorumkv/quorumkv/messages"
 )
 
-// TestFlagsReachTheWire runs kvcli through the real SDK against an embedded
-// nats-server with a minimal responder that records the requests. It checks
-// the adapter from flags to SDK options, not the store: the real node is
-// tested end to end elsewhere.
-func TestFlagsReachTheWire(t *testing.T) {
+// startNATS starts an embedded nats-server on a free port and connects to
+// it; both are closed when the test ends.
+func startNATS(t *testing.T) (*server.Server, *nats.Conn) {
+	t.Helper()
 	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true})
 	if err != nil {
 		t.Fatal(err)
@@ -28,12 +27,21 @@ func TestFlagsReachTheWire(t *testing.T) {
 	if !s.ReadyForConnections(5 * time.Second) {
 		t.Fatal("nats-server not ready")
 	}
-	defer s.Shutdown()
+	t.Cleanup(s.Shutdown)
 	nc, err := nats.Connect(s.ClientURL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nc.Close()
+	t.Cleanup(nc.Close)
+	return s, nc
+}
+
+// TestFlagsReachTheWire runs kvcli through the real SDK against an embedded
+// nats-server with a minimal responder that records the requests. It checks
+// the adapter from flags to SDK options, not the store: the real node is
+// tested end to end elsewhere.
+func TestFlagsReachTheWire(t *testing.T) {
+	s, nc := startNATS(t)
 
 	var mu sync.Mutex
 	var get messages.GetRequest
