@@ -12,8 +12,8 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/nats-io/nats-server/v2/server"
 
-	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/members"
+	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/storage"
 	"github.com/quorumkv/quorumkv/transport"
 )
