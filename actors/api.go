@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/quorumkv/quorumkv/members"
 	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/ring"
 	"github.com/quorumkv/quorumkv/transport"
@@ -85,6 +86,12 @@ func (n *Node) prepare(namespace, key string, o *messages.RequestOptions) (scatt
 		return scatter{}, err
 	}
 	v := n.view.Load()
+	if v.bootstrap && v.state(n.id) == members.Joining {
+		// It has not heard from its cluster yet: a ring of itself alone
+		// would take writes nobody else will ever look for.
+		return scatter{}, errorf(messages.ErrorCode_ERROR_CODE_QUORUM_UNAVAILABLE,
+			"this node is joining a cluster and has not heard from it yet; retry, or use another node")
+	}
 	part := ring.PartitionOf([]byte(key), n.cfg.Partitions)
 	nodes := len(v.prefs(part))
 	if nodes < plan.N {

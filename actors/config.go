@@ -137,6 +137,10 @@ type Config struct {
 	// HandoffConcurrency is how many partitions this node receives at
 	// once. Default 2.
 	HandoffConcurrency int
+	// DropGrace is how long a node keeps the records of a partition it no
+	// longer owns, once no change is under way, before it deletes them
+	// (the owners hold them). Default 1m.
+	DropGrace time.Duration
 	// JoinWait is how long a node started with Join waits to hear from a
 	// cluster before it starts one of its own. A node that does hear from
 	// one joins it: it receives the partitions it is to own before reads
@@ -200,7 +204,7 @@ func (c *Config) Validate() error {
 	if c.HintRate < 1 || c.AERate < 1 || c.TreeRebuildRate < 1 || c.HintMaxCount < 1 || c.HintMaxBytes < 1 {
 		errs = append(errs, errors.New("hint and anti-entropy rates and bounds must be positive"))
 	}
-	if len(c.Join) > 0 && c.ClusterListen == "" && c.NATSURL == "" {
+	if len(c.Join) > 0 && c.ClusterListen == "" && c.NATSURL == "" && c.Transport == nil {
 		errs = append(errs, errors.New("join needs cluster-listen (the embedded server routes to its peers)"))
 	}
 	for _, u := range c.Join {
@@ -250,6 +254,7 @@ func (c *Config) fillDefaults() {
 	setDefaultInt(&c.HandoffRate, 16<<20)
 	setDefaultInt(&c.HandoffConcurrency, 2)
 	setDefaultDuration(&c.JoinWait, 5*time.Second)
+	setDefaultDuration(&c.DropGrace, time.Minute)
 	setDefaultInt(&c.HintMaxCount, 1_000_000)
 	if c.HintMaxBytes == 0 {
 		c.HintMaxBytes = 1 << 30

@@ -85,7 +85,7 @@ func (s *scatter) targets() quorum.Targets { return s.env.targets(s.part, s.plan
 // replicaReply, except a Repair's, whose outcome nobody waits for.
 func (s *scatter) call(e quorumEffect, call *replicaCall) {
 	call.partition, call.namespace, call.key, call.mode, call.hintFor = s.part, s.ns, s.key, s.mode, e.HintFor
-	if e.Phase == quorum.Repair || e.Phase == quorum.Forward {
+	if e.Phase == quorum.Repair || (e.Phase == quorum.Forward && !s.plan.Strict) {
 		call.done = func(replicaResult) {}
 	} else {
 		root, self, node, ph := s.env.root, s.self, e.To, e.Phase
@@ -100,6 +100,7 @@ var failureLogs = map[quorum.Phase]string{
 	quorum.Coordinate: "coordinating replica failed",
 	quorum.Replicate:  "replica write failed",
 	quorum.WriteBack:  "replica write-back failed",
+	quorum.Forward:    "forward to a partition's new owner failed",
 }
 
 func (s *scatter) logFailure(m *replicaReply) {

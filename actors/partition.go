@@ -25,6 +25,9 @@ const (
 	opRebuild
 	// opTreeInfo reports the partition's trees.
 	opTreeInfo
+	// opDrop deletes every record of the partition: this node no longer
+	// owns it and the owners hold it.
+	opDrop
 )
 
 // partitionActor is the only writer of one partition's keyspace on this
@@ -136,6 +139,8 @@ func (p *partitionActor) onCall(call *replicaCall) {
 		call.done(replicaResult{})
 	case opTreeInfo:
 		call.done(replicaResult{info: p.treeInfo()})
+	case opDrop:
+		p.onDrop(call)
 	default:
 		call.done(replicaResult{err: errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST, "unknown replica op %d", call.op)})
 	}
@@ -242,6 +247,18 @@ func (p *partitionActor) checkFailed(err error) {
 	}
 }
 
+// onDrop deletes the partition's records, and with them its trees and
+// cached records.
+func (p *partitionActor) onDrop(call *replicaCall) {
+	err := p.db.DropPartition(p.id)
+	if err == nil {
+		p.cache.clear()
+		p.setTrees(map[string]*nsTree{})
+	}
+	p.checkFailed(err)
+	call.done(replicaResult{err: err})
+}
+
 // scanLimit caps one SCAN's answer: a batch that fits a NATS message with
 // room to spare, big enough that a transfer is not round-trip bound.
 const scanLimit = 256 << 10
@@ -295,6 +312,8 @@ func replicaOpName(op messages.ReplicaOp) string {
 		return "rebuild"
 	case opTreeInfo:
 		return "tree_info"
+	case opDrop:
+		return "drop"
 	}
 	return "unknown"
 }

@@ -94,3 +94,12 @@ func recordSize(k string, r vclock.Record) int {
 	}
 	return n
 }
+
+// clear empties the cache (its partition's records were dropped).
+func (c *recordCache) clear() {
+	if c == nil {
+		return
+	}
+	clear(c.items)
+	c.order, c.bytes = c.order[:0], 0
+}

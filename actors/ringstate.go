@@ -38,7 +38,7 @@ func loadRingState(db *storage.DB, fresh, join bool) (ringState, error) {
 			return st, fmt.Errorf("data dir ring state is corrupt: %q", raw)
 		}
 		if st.State == members.Left {
-			return st, errors.New("this node left the cluster (it was decommissioned or removed): wipe its data dir to add it again as a new node")
+			return st, fmt.Errorf("%w (it was decommissioned or removed): wipe its data dir to add it again as a new node", ErrLeft)
 		}
 		return st, nil
 	}

@@ -37,6 +37,12 @@ type transferManager struct {
 	// comparison can be missed.
 	delay time.Duration
 
+	// unowned is when this node was first seen to be outside partition
+	// p's owners with no change under way, and dropped the partitions
+	// whose records it has deleted since; both are the run loop's own.
+	unowned map[int]time.Time
+	dropped map[int]bool
+
 	mu        sync.Mutex
 	status    map[int]*transferStatus
 	completed uint64
@@ -69,7 +75,8 @@ func newTransferManager(env *healEnv, notify <-chan struct{}, ready func(int)) *
 	return &transferManager{env: env, notify: notify, ready: ready,
 		pace:   &pacer{rate: env.cfg.HandoffRate, quit: env.quit},
 		delay:  4 * env.cfg.GossipInterval,
-		status: map[int]*transferStatus{}, wake: make(chan struct{}, 1)}
+		status: map[int]*transferStatus{}, wake: make(chan struct{}, 1),
+		unowned: map[int]time.Time{}, dropped: map[int]bool{}}
 }
 
 // run reconciles transfers with the view on every change, on every
@@ -95,6 +102,40 @@ func (t *transferManager) run() {
 			since = time.Now()
 		}
 		t.reconcile(v, !since.IsZero() && time.Since(since) >= t.delay)
+		t.dropUnowned(v)
+	}
+}
+
+// dropUnowned deletes the records of partitions this node no longer owns:
+// those whose writes have gone elsewhere for DropGrace with no change
+// under way. The grace covers views that lag (a node that has not heard of
+// the change yet may still read here) and reads in flight.
+func (t *transferManager) dropUnowned(v *clusterView) {
+	if v.changing() {
+		clear(t.unowned)
+		return
+	}
+	now := time.Now()
+	for p := range v.moved {
+		if v.writesTo(t.env.self, p) {
+			delete(t.unowned, p)
+			delete(t.dropped, p)
+			continue
+		}
+		since, seen := t.unowned[p]
+		if !seen {
+			t.unowned[p] = now
+			continue
+		}
+		if t.dropped[p] || now.Sub(since) < t.env.cfg.DropGrace {
+			continue
+		}
+		res := t.env.call(t.env.self, &replicaCall{op: opDrop, partition: p})
+		if res.err != nil {
+			t.env.log.Warn("cannot drop a partition this node no longer owns", "partition", p, "err", res.err)
+			continue
+		}
+		t.dropped[p] = true
 	}
 }
 

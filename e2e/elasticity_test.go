@@ -54,12 +54,13 @@ func ownership(t *testing.T, cl *testcluster.Cluster, n *testcluster.Node) float
 // joins. It receives the partitions it gains from their old owners, and
 // only then do reads use it: within the bound, every key reads back with
 // R=1 through each of the four nodes, the new node stores about its share
-// of the records, and nothing moved between the old nodes.
+// of the records, and nothing moved between the old nodes. The old owners
+// then drop what they no longer own: 3 copies of each key are left.
 func TestJoinMovesPartitionsToTheNewNode(t *testing.T) {
-	cl := startCluster(t, 3)
+	cl := clusterWith(t, 3, "--drop-grace", "1s")
 	want := writeKeys(t, cl.Client(cl.Nodes[0]), "join", 300, 3)
 
-	n4 := cl.Add(nil)
+	n4 := cl.Add(func(o *testcluster.NodeOptions) { o.Extra = []string{"--drop-grace", "1s"} })
 	began := time.Now()
 	n4.MustStart()
 	cl.WaitSettled(60*time.Second, cl.Nodes...)
@@ -83,6 +84,13 @@ func TestJoinMovesPartitionsToTheNewNode(t *testing.T) {
 		if got := metric(old, "quorumkv_transfer_received_bytes_total"); got != 0 {
 			t.Errorf("%s received %.0f bytes: data moved between old nodes", old.Opts.Name, got)
 		}
+	}
+	copies := float64(3 * len(want))
+	testcluster.WaitFor(t, 60*time.Second, "the old owners to drop what moved", func() bool {
+		return sumMetric(cl.Nodes, "quorumkv_records") == copies
+	})
+	if ok, miss := readableEverywhere(t, cl, want); !ok {
+		t.Fatalf("after the drops: %s", miss)
 	}
 }
 
@@ -139,8 +147,9 @@ func TestJoinUnderLoad(t *testing.T) {
 		misses []string
 	}
 	done := make(chan result)
+	c2 := cl.Client(cl.Nodes[1])
 	go func() {
-		a, m := loadWhile(t, cl.Client(cl.Nodes[1]), "load", stop)
+		a, m := loadWhile(t, c2, "load", stop)
 		done <- result{a, m}
 	}()
 	n4 := cl.Add(func(o *testcluster.NodeOptions) { o.Extra = []string{"--handoff-rate", "32768"} })
@@ -203,20 +212,26 @@ func TestDecommissionHandsPartitionsOn(t *testing.T) {
 	want := writeKeys(t, cl.Client(cl.Nodes[0]), "dec", 300, 3)
 	stop := make(chan struct{})
 	done := make(chan map[string]string)
+	c1 := cl.Client(cl.Nodes[0])
 	go func() {
-		a, _ := loadWhile(t, cl.Client(cl.Nodes[0]), "decload", stop)
+		a, _ := loadWhile(t, c1, "decload", stop)
 		done <- a
 	}()
 	n4 := cl.Nodes[3]
 	began := time.Now()
-	state, err := cl.Client(cl.Nodes[1]).Decommission(testCtx(t), "n4", client.DecommissionOptions{})
-	if err != nil || state != "leaving" {
-		t.Fatalf("decommission: %q %v", state, err)
+	// kvcli waits until n4 has handed everything on and left, and shows
+	// the progress on stderr.
+	out, progress, code := kvcli(t, cl.Nodes[1], "", "node", "decommission", "n4")
+	if code != 0 || !strings.Contains(out, "n4 has left the cluster") || !strings.Contains(progress, "partitions handed off") {
+		t.Fatalf("kvcli node decommission n4: exit %d\nstdout: %s\nstderr: %s", code, out, progress)
 	}
-	testcluster.WaitFor(t, 90*time.Second, "n4 to exit", func() bool { exited, _ := n4.Exited(); return exited })
+	testcluster.WaitFor(t, 30*time.Second, "n4 to exit", func() bool { exited, _ := n4.Exited(); return exited })
 	took := time.Since(began)
 	if _, err := n4.Exited(); err != nil {
 		t.Fatalf("n4 exited with %v, want status 0", err)
+	}
+	if err := n4.Start(); err == nil || !strings.Contains(n4.Log(), "left the cluster") {
+		t.Fatalf("n4 restarted on the data dir it left with: %v", err)
 	}
 	remaining := cl.Nodes[:3]
 	cl.Nodes = remaining

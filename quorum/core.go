@@ -35,10 +35,10 @@ type call struct {
 // begin starts a step: effects of the previous one are dropped.
 func (c *core[R]) begin() { c.out = c.out[:0] }
 
-// send emits a call and, unless nothing answers it (Repair, Forward),
-// tracks it.
+// send emits a call and, unless nothing answers it (Repair, and Forward
+// outside strict mode), tracks it.
 func (c *core[R]) send(node string, ph Phase, rec R, hintFor string) {
-	if ph != Repair && ph != Forward {
+	if ph != Repair && (ph != Forward || c.plan.Strict) {
 		c.flight = append(c.flight, call{node, ph})
 	}
 	c.out = append(c.out, Effect[R]{Kind: Send, To: node, Phase: ph, Record: rec, HintFor: hintFor})

@@ -15,8 +15,9 @@
 //     key's preference list.
 //  2. Build a Get (with the Hints the node knows of) or a Put, call Start
 //     once and apply its effects in order.
-//  3. For every Send except a Repair, deliver exactly one event back:
-//     ReplyOK or ReplyFailed, naming the node and phase of the call.
+//  3. For every Send except a Repair, and a Forward outside strict mode,
+//     deliver exactly one event back: ReplyOK or ReplyFailed, naming the
+//     node and phase of the call.
 //  4. Deliver Deadline when the plan's Timeout passes.
 //  5. Stop at Done: nothing after it is acted on.
 //
@@ -46,6 +47,15 @@
 // covered while a write to it, or to a fallback standing in for it, is in
 // flight or acknowledged.
 //
+// While the key's partition moves between owners (a join or a departure),
+// Targets.Forward names the nodes outside its homes that must see every
+// write. A put sends them its record once it is coordinated; a strict get
+// sends them the record it found (if any). Outside strict mode nothing
+// waits for them. A strict request answers success only once every one of
+// them acknowledged as well (as Cassandra counts pending endpoints): then
+// the record is held by W replicas of the partition on either side of the
+// move, so strict reads before, during and after it keep meeting it.
+//
 // Both answer Timeout at the deadline if they have not answered yet.
 //
 // # Invariants
@@ -61,14 +71,16 @@
 //     distinct replicas.
 //   - No node is sent the same phase twice. A retry after a failed call is
 //     the same phase sent to a different node, never to the same one. A put
-//     sends each node at most one call; a get sends a WriteBack or a Repair
+//     sends each node at most one call besides a Forward; a get sends a WriteBack or a Repair
 //     only to a node that answered its Read, and never both.
 //   - A get has at most R reads in flight; a put at most N writes in flight
 //     or acknowledged.
 //   - A Coordinate or Replicate to a fallback carries a hint target exactly
 //     when some home is uncovered, and then it is the first uncovered home.
 //     A home never gets one.
-//   - A strict request sends only to home replicas. A strict get that
+//   - A strict request sends only to home replicas and forward targets. A
+//     strict put or get answers success only once every forward target
+//     acknowledged. A strict get that
 //     answers success after disagreeing replies has had the answered record
 //     held or acknowledged by min(W, replies) replicas.
 //   - A read repair goes only to a home replica that answered a read with a

@@ -18,6 +18,8 @@ type Get[R any] struct {
 	ok      int // replies that count toward R
 	wbNeed  int
 	wbOk    int
+	forward []string // Targets.Forward: a strict read writes back to them
+	fwdOk   int
 	// repliesBuf holds the usual read's replies without an allocation.
 	repliesBuf [4]readReply[R]
 }
@@ -42,7 +44,7 @@ type Hints struct {
 // it; a holder is asked instead. Strict reads count homes alone and ignore
 // h.
 func NewGet[R any](p Plan, t Targets, self string, h Hints, v Versions[R]) *Get[R] {
-	g := &Get[R]{v: v}
+	g := &Get[R]{v: v, forward: t.Forward}
 	g.init(p, t.Homes, nil)
 	g.replies = g.repliesBuf[:0]
 	active := PreferSelf(t.Active, self)
@@ -95,7 +97,7 @@ func (g *Get[R]) Step(ev Event[R]) []Effect[R] {
 	case !g.land(ev):
 	case ev.Phase == Read:
 		g.onRead(ev)
-	case ev.Phase == WriteBack:
+	case ev.Phase == WriteBack, ev.Phase == Forward:
 		g.onWriteBack(ev)
 	}
 	return g.out
@@ -145,10 +147,17 @@ func (g *Get[R]) checkUnavailable() {
 }
 
 // onQuorum answers, or under strict quorum with disagreeing replies first
-// writes the merged record back. No read is in flight here (at most R are
-// asked at once), so the merged record is final.
+// writes the merged record back. While the partition moves, a strict read
+// also writes what it found to the forward targets first: then W replicas
+// hold it on either side of the move, as for a strict put. No read is in
+// flight here (at most R are asked at once), so the merged record is
+// final.
 func (g *Get[R]) onQuorum() {
-	if !g.plan.Strict || g.agree() {
+	var none R
+	if g.v.Descends(none, g.merged) {
+		g.forward = nil // nothing found: nothing to write anywhere
+	}
+	if !g.plan.Strict || (g.agree() && len(g.forward) == 0) {
 		g.reply(Effect[R]{Record: g.merged})
 		return
 	}
@@ -164,7 +173,16 @@ func (g *Get[R]) onQuorum() {
 		r.wroteBack = true
 		g.send(r.node, WriteBack, g.merged, "")
 	}
-	if g.wbOk >= g.wbNeed {
+	for _, id := range g.forward {
+		g.send(id, Forward, g.merged, "")
+	}
+	g.answerWrittenBack()
+}
+
+// answerWrittenBack answers once the write-back has reached W replicas
+// and every forward target.
+func (g *Get[R]) answerWrittenBack() {
+	if !g.answered && g.wbOk >= g.wbNeed && g.fwdOk >= len(g.forward) {
 		g.reply(Effect[R]{Record: g.merged})
 	}
 }
@@ -180,14 +198,20 @@ func (g *Get[R]) agree() bool {
 }
 
 func (g *Get[R]) onWriteBack(ev Event[R]) {
-	if ev.Kind == Replied {
+	switch {
+	case ev.Kind != Replied:
+	case ev.Phase == Forward:
+		g.fwdOk++
+	default:
 		g.wbOk++
 	}
-	if !g.answered && g.wbOk >= g.wbNeed {
-		g.reply(Effect[R]{Record: g.merged})
-	}
-	if !g.answered && g.inflight(WriteBack) == 0 {
-		g.fail(Unavailable, "read write-back", g.wbOk, g.wbNeed)
+	g.answerWrittenBack()
+	if !g.answered && g.inflight(WriteBack)+g.inflight(Forward) == 0 {
+		if g.wbOk < g.wbNeed {
+			g.fail(Unavailable, "read write-back", g.wbOk, g.wbNeed)
+		} else {
+			g.fail(Unavailable, "read write-back to the partition's new owners", g.fwdOk, len(g.forward))
+		}
 	}
 	g.maybeFinish()
 }

@@ -142,3 +142,35 @@ func TestGetIgnoresDuplicateAndStrayReplies(t *testing.T) {
 		}
 	}
 }
+
+// A strict read of a moving partition writes what it found to the forward
+// targets before it answers, even when the replies agree; a read that
+// found nothing writes nothing.
+func TestStrictGetWritesBackToForwards(t *testing.T) {
+	tg := Targets{Active: []string{"a", "b", "c"}, Homes: []string{"a", "b", "c"}, Forward: []string{"j"}}
+	v := write(rec{}, "a", "x")
+	g := newGet(Plan{N: 3, R: 2, W: 2, Strict: true}, tg, "a", Hints{})
+	wantSends(t, g.Start(), "read:a", "read:b")
+	g.Step(ok("a", Read, v))
+	effs := g.Step(ok("b", Read, v))
+	wantSends(t, effs, "forward:j")
+	if hasAnswer(effs) {
+		t.Fatal("answered before the forward's ack")
+	}
+	if effs := g.Step(ok("j", Forward, rec{})); answer(t, effs).Err != nil || !isDone(effs) {
+		t.Fatalf("effects %+v", effs)
+	}
+
+	g = newGet(Plan{N: 3, R: 2, W: 2, Strict: true}, tg, "a", Hints{})
+	g.Start()
+	g.Step(ok("a", Read, rec{}))
+	if effs := g.Step(ok("b", Read, rec{})); answer(t, effs).Err != nil || !isDone(effs) {
+		t.Fatalf("a read that found nothing: %+v", effs)
+	}
+
+	g = newGet(Plan{N: 3, R: 2, W: 2, Strict: true}, tg, "a", Hints{})
+	g.Start()
+	g.Step(ok("a", Read, v))
+	g.Step(ok("b", Read, v))
+	wantErr(t, g.Step(failed("j", Forward)), Unavailable, "read write-back to the partition's new owners got 0 of 1 replica acknowledgements")
+}

@@ -1,5 +1,7 @@
 package quorum
 
+import "slices"
+
 // Put coordinates one put or delete (Dynamo §4.5, §5.1): one replica, this
 // node first when it is one, applies the write (it issues the version and
 // persists it); the resulting record is merged into the other replicas;
@@ -15,6 +17,7 @@ type Put[R any] struct {
 	// separate allocation.
 	coveredBuf [4]string
 	ok         int // durable acks, from distinct replicas
+	fwdOk      int // a strict put's acks from its forward targets
 	record     R
 	actor      string // the id under which the coordinating replica issued the dot
 }
@@ -55,6 +58,8 @@ func (u *Put[R]) Step(ev Event[R]) []Effect[R] {
 		u.onCoordinated(ev)
 	case ev.Phase == Replicate:
 		u.onReplicated(ev)
+	case ev.Phase == Forward:
+		u.onForwarded(ev)
 	}
 	return u.out
 }
@@ -88,12 +93,23 @@ func (u *Put[R]) onCoordinated(ev Event[R]) {
 		u.replicate(id)
 	}
 	u.rest = nil
+	u.forward = slices.DeleteFunc(slices.Clone(u.forward), func(id string) bool { return id == ev.Node })
 	for _, id := range u.forward {
-		if id != ev.Node {
-			u.send(id, Forward, u.record, "")
-		}
+		u.send(id, Forward, u.record, "")
+	}
+	if !u.plan.Strict {
+		u.forward = nil // fire and forget: nothing waits for them
 	}
 	u.fill()
+	u.settle()
+}
+
+// onForwarded counts a strict put's forward: its ack is needed on top of
+// W (see settle).
+func (u *Put[R]) onForwarded(ev Event[R]) {
+	if ev.Kind == Replied {
+		u.fwdOk++
+	}
 	u.settle()
 }
 
@@ -123,14 +139,20 @@ func (u *Put[R]) fill() {
 }
 
 // settle answers once W acks are in, or once W can no longer be reached,
-// and stops when nothing is in flight.
+// and stops when nothing is in flight. A strict put whose partition is
+// moving also needs the ack of every forward target (Cassandra's pending
+// endpoints): then W replicas hold it on either side of the move, so a
+// strict read meets it before and after.
 func (u *Put[R]) settle() {
 	if !u.answered {
+		fwdFlight := u.inflight(Forward)
 		switch {
-		case u.ok >= u.plan.W:
+		case u.ok >= u.plan.W && u.fwdOk >= len(u.forward):
 			u.reply(Effect[R]{Record: u.record, Actor: u.actor})
-		case u.ok+len(u.flight) < u.plan.W:
+		case u.ok+len(u.flight)-fwdFlight < u.plan.W:
 			u.fail(Unavailable, "write", u.ok, u.plan.W)
+		case u.fwdOk+fwdFlight < len(u.forward):
+			u.fail(Unavailable, "write to the partition's new owners", u.fwdOk, len(u.forward))
 		}
 	}
 	if u.answered && len(u.flight) == 0 {

@@ -119,3 +119,26 @@ func TestPutForwardsWithoutCounting(t *testing.T) {
 		t.Fatalf("effects %+v: want success and done without waiting for j", effs)
 	}
 }
+
+// A strict put of a moving partition needs, besides W, the ack of every
+// forward target (Cassandra's pending endpoints), so that W replicas hold
+// it on either side of the move; a forward that fails fails the put.
+func TestStrictPutWaitsForForwards(t *testing.T) {
+	tg := Targets{Active: []string{"a", "b"}, Homes: []string{"a", "b"}, Forward: []string{"j"}}
+	u := newPut(Plan{N: 2, R: 1, W: 2, Strict: true}, tg, "a")
+	u.Start()
+	v := write(rec{}, "a", "x")
+	wantSends(t, u.Step(ok("a", Coordinate, v)), "replicate:b", "forward:j")
+	if effs := u.Step(ok("b", Replicate, rec{})); hasAnswer(effs) {
+		t.Fatalf("answered before the forward's ack: %+v", effs)
+	}
+	if effs := u.Step(ok("j", Forward, rec{})); answer(t, effs).Err != nil || !isDone(effs) {
+		t.Fatalf("effects %+v", effs)
+	}
+
+	u = newPut(Plan{N: 2, R: 1, W: 2, Strict: true}, tg, "a")
+	u.Start()
+	u.Step(ok("a", Coordinate, v))
+	u.Step(ok("b", Replicate, rec{}))
+	wantErr(t, u.Step(failed("j", Forward)), Unavailable, "write to the partition's new owners got 0 of 1 replica acknowledgements")
+}

@@ -31,10 +31,11 @@ const (
 	// Repair merges a read's merged record into a stale home replica after
 	// the read answered. Nobody waits for its reply: none comes back.
 	Repair
-	// Forward merges a put's coordinated record into a node that is not a
-	// home but must see every write while partitions move (see
-	// Targets.Forward). Like Repair, nothing comes back, and it never
-	// counts toward W.
+	// Forward merges a put's coordinated record (or a strict read's
+	// merged one) into a node that is not a home but must see every write
+	// while partitions move (see Targets.Forward). It never counts toward
+	// W or R. Outside strict mode nothing comes back, as for Repair; a
+	// strict request needs every forward's ack besides its quorum.
 	Forward
 )
 
@@ -90,8 +91,9 @@ func Deadline[R any]() Event[R] { return Event[R]{Kind: Expired} }
 type EffectKind uint8
 
 const (
-	// Send a call of Phase to To; every phase but Repair and Forward
-	// reports back as exactly one Replied or Failed event.
+	// Send a call of Phase to To; every phase but Repair (and Forward
+	// outside strict mode) reports back as exactly one Replied or Failed
+	// event.
 	Send EffectKind = iota
 	// Answer the client: with Record (and, for a put, Actor) when Err is
 	// nil, else with Err.

@@ -114,3 +114,21 @@ func (d *DB) PartitionBytes(partition int) (_ uint64, err error) {
 	lo, hi := partitionBounds(partition)
 	return d.db.EstimateDiskUsage(lo, hi)
 }
+
+// DropPartition deletes every record of a partition (not its hints), as
+// one synced range deletion: the node no longer owns it and its data lives
+// on the owners.
+func (d *DB) DropPartition(partition int) (err error) {
+	if err := d.checkPartition(partition); err != nil {
+		return err
+	}
+	if err := d.acquire(); err != nil {
+		return err
+	}
+	defer d.done(&err)
+	lo, hi := partitionBounds(partition)
+	if err := d.db.DeleteRange(lo, hi, pebble.Sync); err != nil {
+		return recordErr("drop", partition, "", "", err)
+	}
+	return nil
+}

@@ -67,3 +67,22 @@ func TestScanFromVisitsEachRecordOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// DropPartition removes the partition's records and nothing around it.
+func TestDropPartition(t *testing.T) {
+	d := openMem(t)
+	for p := 2; p <= 4; p++ {
+		mustPut(t, d, p, "a", "k", rec("n1", 1, "v"))
+	}
+	if err := d.DropPartition(3); err != nil {
+		t.Fatal(err)
+	}
+	if _, found := mustGet(t, d, 3, "a", "k"); found {
+		t.Fatal("a record of the dropped partition is still there")
+	}
+	for _, p := range []int{2, 4} {
+		if _, found := mustGet(t, d, p, "a", "k"); !found {
+			t.Fatalf("dropping partition 3 removed a record of partition %d", p)
+		}
+	}
+}

@@ -58,6 +58,7 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	fs.IntVar(&cfg.AERate, "ae-rate", 8<<20, "bytes per second an anti-entropy exchange may move")
 	fs.IntVar(&cfg.HandoffRate, "handoff-rate", 16<<20, "bytes per second this node receives (and, apart, serves) in ownership transfers on join and departure")
 	fs.IntVar(&cfg.HandoffConcurrency, "handoff-concurrency", 2, "partitions this node receives at once in ownership transfers")
+	fs.DurationVar(&cfg.DropGrace, "drop-grace", time.Minute, "how long a node keeps a partition it no longer owns (after a join moved it away) before deleting it")
 	fs.DurationVar(&cfg.JoinWait, "join-wait", 5*time.Second, "with --join: how long to wait to hear from a cluster before starting a new one")
 	fs.DurationVar(&cfg.TreeRebuildInterval, "tree-rebuild-interval", time.Hour, "how old Merkle trees get before they are rebuilt from storage (which also finds rotted records)")
 	fs.IntVar(&cfg.TreeRebuildRate, "tree-rebuild-rate", 100_000, "records per second a tree rebuild may hash")

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,7 +16,10 @@ import (
 
 // Options shape a simulated cluster.
 type Options struct {
-	Nodes      int
+	Nodes int
+	// Joiners are more nodes, created but not started: each joins the
+	// running cluster when Start starts it (ownership transfer).
+	Joiners    int
 	Partitions int
 	Logger     *slog.Logger
 }
@@ -32,16 +36,20 @@ type simNode struct {
 	name string
 	fs   *vfs.MemFS
 	node *actors.Node // nil while down
+	// joiner: started with Join; pending: a joiner not started yet;
+	// retired: it left the cluster (decommissioned) and stays down.
+	joiner, pending, retired bool
 }
 
 // NewCluster starts opts.Nodes nodes named s1..sN and waits until each
 // sees all the others up.
 func NewCluster(net *transport.MemNet, opts Options) (*Cluster, error) {
 	c := &Cluster{Net: net, opts: opts, client: net.Endpoint("client")}
-	for i := range opts.Nodes {
-		c.nodes = append(c.nodes, &simNode{name: fmt.Sprintf("s%d", i+1), fs: vfs.NewCrashableMem()})
+	for i := range opts.Nodes + opts.Joiners {
+		joiner := i >= opts.Nodes
+		c.nodes = append(c.nodes, &simNode{name: fmt.Sprintf("s%d", i+1), fs: vfs.NewCrashableMem(), joiner: joiner, pending: joiner})
 	}
-	for i := range c.nodes {
+	for i := range opts.Nodes {
 		if err := c.Start(i); err != nil {
 			c.Close()
 			return nil, err
@@ -66,10 +74,29 @@ func (c *Cluster) Names() []string {
 // Up reports whether node i is running.
 func (c *Cluster) Up(i int) bool { return c.nodes[i].node != nil }
 
+// Member reports whether node i is part of the cluster, running or not: it
+// has been started and has not left.
+func (c *Cluster) Member(i int) bool { return !c.nodes[i].pending && !c.nodes[i].retired }
+
+// Joiners lists the indexes of the nodes that join when started.
+func (c *Cluster) Joiners() []int {
+	var out []int
+	for i, n := range c.nodes {
+		if n.joiner {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // config is a node's configuration: every interval short, so that a run
 // sees failure detection, hint delivery and anti-entropy within seconds.
 func (c *Cluster) config(n *simNode) actors.Config {
-	return actors.Config{
+	var join []string
+	if n.joiner {
+		join = []string{"mem://cluster"}
+	}
+	return actors.Config{Join: join,
 		Name: n.name, DataDir: "data", FS: n.fs, Transport: c.Net.Endpoint(n.name),
 		Partitions: c.opts.Partitions, RequestTimeout: 2 * time.Second, ReplicaTimeout: 500 * time.Millisecond,
 		GossipInterval: 100 * time.Millisecond, HintInterval: 100 * time.Millisecond,
@@ -80,11 +107,16 @@ func (c *Cluster) config(n *simNode) actors.Config {
 // Start starts node i on its filesystem.
 func (c *Cluster) Start(i int) error {
 	n := c.nodes[i]
-	if n.node != nil {
+	if n.node != nil || n.retired {
 		return nil
 	}
+	n.pending = false
 	c.Net.Rejoin(n.name)
 	node, err := actors.Start(c.config(n))
+	if errors.Is(err, actors.ErrLeft) {
+		n.retired = true // it left before a crash: it stays out
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("start %s: %w", n.name, err)
 	}
@@ -117,10 +149,14 @@ func (c *Cluster) Close() {
 	c.client.Close()
 }
 
-// WaitAllUp waits until every running node sees every running node up.
+// WaitAllUp waits until every running node sees every running node up
+// (stopping, meanwhile, the nodes that have left).
 func (c *Cluster) WaitAllUp(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
+		if err := c.ReapLeft(); err != nil {
+			return err
+		}
 		if c.allUp() {
 			return nil
 		}
@@ -261,4 +297,88 @@ func (c *Cluster) Get(node, key string, r int) ([]string, error) {
 		out = append(out, string(v.Value))
 	}
 	return out, nil
+}
+
+// Decommission asks node i to hand its partitions on and leave.
+func (c *Cluster) Decommission(i int) error {
+	data, err := proto.Marshal(&messages.DecommissionRequest{})
+	if err != nil {
+		return err
+	}
+	m, err := c.client.Request(messages.AdminNodeSubject(c.nodes[i].name, messages.AdminDecommission), data, 3*time.Second)
+	if err != nil {
+		return err
+	}
+	var resp messages.DecommissionResponse
+	if err := proto.Unmarshal(m.Data, &resp); err != nil {
+		return err
+	}
+	if resp.Error != nil {
+		return fmt.Errorf("decommission %s: %s", c.nodes[i].name, resp.Error.Message)
+	}
+	return nil
+}
+
+// ReapLeft stops the nodes that have left the cluster (they report
+// actors.ErrLeft): they stay down for good. Any other fatal error is
+// returned.
+func (c *Cluster) ReapLeft() error {
+	for _, n := range c.nodes {
+		if n.node == nil {
+			continue
+		}
+		select {
+		case err := <-n.node.Fatal():
+			if !errors.Is(err, actors.ErrLeft) {
+				return fmt.Errorf("%s stopped: %w", n.name, err)
+			}
+			_ = n.node.Stop()
+			n.node, n.retired = nil, true
+		default:
+		}
+	}
+	return nil
+}
+
+// WaitSettled waits until every running node sees exactly the members
+// (running or not) as members, each active: no join or departure is
+// under way.
+func (c *Cluster) WaitSettled(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		if err := c.ReapLeft(); err != nil {
+			return err
+		}
+		if c.settled() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("membership did not settle within %v", timeout)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
+	}
+}
+
+func (c *Cluster) settled() bool {
+	want := map[string]bool{}
+	for i, n := range c.nodes {
+		if c.Member(i) {
+			want[n.name] = true
+		}
+	}
+	for _, n := range c.nodes {
+		if n.node == nil {
+			continue
+		}
+		var st messages.StatusResponse
+		if err := c.call(n.name, "status", &messages.StatusRequest{}, &st, time.Second); err != nil || len(st.Members) != len(want) {
+			return false
+		}
+		for _, m := range st.Members {
+			if !want[m.Id] || m.State != "active" {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -32,7 +32,10 @@ type Report struct {
 	Seed                     uint64
 	Nodes, Writes, Acked     int
 	Crashes, Cuts, Restarted int
-	Settled                  time.Duration
+	// Joins and Departures count the membership changes the run made (a
+	// node that joined, a node decommissioned while the faults go on).
+	Joins, Departures int
+	Settled           time.Duration
 	// The strict workload's history, if the run had one: operations
 	// checked (writes of unknown outcome and reads that returned siblings
 	// among them), keys, verdict.
@@ -41,8 +44,10 @@ type Report struct {
 }
 
 // Run is one seeded scenario: a cluster of 3 to 5 nodes takes blind writes
-// of fresh keys with W=2 through random nodes while the schedule crashes
-// and restarts nodes (never more than N-W at once, so a write quorum always
+// of fresh keys with W=2 through random nodes (in a quarter of the runs a
+// node joins a third of the way in, and in another quarter one of 4 or 5
+// nodes is decommissioned then) while the schedule crashes and restarts
+// nodes (never more than N-W at once, so a write quorum always
 // exists among the nodes up, though not always among those reachable),
 // cuts links and drops, duplicates and delays messages. Then every fault
 // is healed and every acknowledged write must read back with R=1 through
@@ -52,8 +57,13 @@ type Report struct {
 func Run(seed uint64, o RunOptions) (Report, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	rep := Report{Seed: seed, Nodes: 3 + rng.IntN(3), Writes: o.Writes}
+	change := rng.IntN(4) // 2: a node joins; 3: one leaves (of 4 or 5)
+	joiners := 0
+	if change == 2 {
+		joiners = 1
+	}
 	net := transport.NewMemNet(seed)
-	c, err := NewCluster(net, Options{Nodes: rep.Nodes, Partitions: 16, Logger: o.Logger})
+	c, err := NewCluster(net, Options{Nodes: rep.Nodes, Joiners: joiners, Partitions: 16, Logger: o.Logger})
 	if err != nil {
 		return rep, err
 	}
@@ -66,6 +76,12 @@ func Run(seed uint64, o RunOptions) (Report, error) {
 	acked := map[string]string{}
 	maxDown := 1
 	for i := range o.Writes {
+		if err := c.ReapLeft(); err != nil {
+			return rep, err
+		}
+		if i == o.Writes/3 {
+			changeMembers(rng, c, change, &rep)
+		}
 		if err := fault(rng, c, &rep, maxDown); err != nil {
 			return rep, err
 		}
@@ -85,6 +101,9 @@ func Run(seed uint64, o RunOptions) (Report, error) {
 		return rep, err
 	}
 	start := time.Now()
+	if err := c.WaitSettled(o.Settle); err != nil {
+		return rep, err
+	}
 	if err := readBack(c, acked, o.Settle); err != nil {
 		return rep, err
 	}
@@ -97,6 +116,24 @@ func Run(seed uint64, o RunOptions) (Report, error) {
 	return rep, nil
 }
 
+// changeMembers starts the joiner, or decommissions a random member of a
+// cluster of 4 or 5 (3 stay, so every namespace keeps N=3). A refused
+// decommission (say, a node is down) is not an error: the run goes on.
+func changeMembers(rng *rand.Rand, c *Cluster, change int, rep *Report) {
+	switch {
+	case change == 2:
+		for _, i := range c.Joiners() {
+			if c.Start(i) == nil {
+				rep.Joins++
+			}
+		}
+	case change == 3 && rep.Nodes >= 4:
+		if c.Decommission(randomUpIndex(rng, c)) == nil {
+			rep.Departures++
+		}
+	}
+}
+
 // fault applies the schedule's next step, if any.
 func fault(rng *rand.Rand, c *Cluster, rep *Report, maxDown int) error {
 	names := c.Names()
@@ -107,7 +144,7 @@ func fault(rng *rand.Rand, c *Cluster, rep *Report, maxDown int) error {
 		rep.Crashes++
 	case x == 1 && down(c) > 0:
 		for i := range names {
-			if !c.Up(i) {
+			if !c.Up(i) && c.Member(i) {
 				rep.Restarted++
 				return c.Start(i)
 			}
@@ -135,7 +172,7 @@ func heal(c *Cluster, rep *Report) error {
 	c.Net.SetDuplicate(0)
 	c.Net.SetDelay(0)
 	for i := range c.Names() {
-		if !c.Up(i) {
+		if !c.Up(i) && c.Member(i) {
 			rep.Restarted++
 			if err := c.Start(i); err != nil {
 				return err
@@ -155,7 +192,10 @@ func readBack(c *Cluster, acked map[string]string, settle time.Duration) error {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	for _, node := range c.Names() {
+	for i, node := range c.Names() {
+		if !c.Up(i) {
+			continue // a node that left, or a joiner never started
+		}
 		for _, k := range keys {
 			for {
 				vals, err := c.Get(node, k, 1)
@@ -173,10 +213,11 @@ func readBack(c *Cluster, acked map[string]string, settle time.Duration) error {
 	return nil
 }
 
+// down counts the members that are not running.
 func down(c *Cluster) int {
 	n := 0
 	for i := range c.Names() {
-		if !c.Up(i) {
+		if !c.Up(i) && c.Member(i) {
 			n++
 		}
 	}

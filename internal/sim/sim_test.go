@@ -26,7 +26,7 @@ func TestSimulatedClusters(t *testing.T) {
 	par := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var acked, crashes, strictRuns, strictOps, strictUnknown, siblingReads, undecided int
+	var acked, crashes, joins, departures, strictRuns, strictOps, strictUnknown, siblingReads, undecided int
 	for _, seed := range seeds {
 		par <- struct{}{}
 		wg.Add(1)
@@ -34,12 +34,14 @@ func TestSimulatedClusters(t *testing.T) {
 			defer func() { <-par; wg.Done() }()
 			rep, err := Run(seed, RunOptions{Writes: 30, Strict: 4, Settle: 20 * time.Second})
 			if err != nil {
-				t.Errorf("seed %d (%d nodes, %d crashes, %d cuts): %v\nreplay: make simulate SEED=%d", seed, rep.Nodes, rep.Crashes, rep.Cuts, err, seed)
+				t.Errorf("seed %d (%d nodes, %d joined, %d left, %d crashes, %d cuts): %v\nreplay: make simulate SEED=%d", seed, rep.Nodes, rep.Joins, rep.Departures, rep.Crashes, rep.Cuts, err, seed)
 				return
 			}
 			mu.Lock()
 			acked += rep.Acked
 			crashes += rep.Crashes
+			joins += rep.Joins
+			departures += rep.Departures
 			if rep.StrictOps > 0 {
 				strictRuns++
 				strictOps += rep.StrictOps
@@ -53,7 +55,8 @@ func TestSimulatedClusters(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	t.Logf("%d seeded runs: %d acknowledged writes, all read back; %d node crashes", len(seeds), acked, crashes)
+	t.Logf("%d seeded runs: %d acknowledged writes, all read back; %d node crashes; %d nodes joined and %d left during the faults",
+		len(seeds), acked, crashes, joins, departures)
 	t.Logf("%d strict-quorum histories checked: %d operations, %d writes of unknown outcome, %d reads with false conflicts; %d not decided in time",
 		strictRuns, strictOps, strictUnknown, siblingReads, undecided)
 }
