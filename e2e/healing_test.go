@@ -213,7 +213,7 @@ func TestWipedReplicaRefilled(t *testing.T) {
 	if err != nil || !containsValue(res, "after") {
 		t.Fatalf("the write through the wiped node was lost: %v %v", res, err)
 	}
-	t.Logf("wiped replica of 300 keys refilled by anti-entropy in %v", refill.Round(time.Millisecond))
+	t.Logf("wiped replica of 300 keys refilled in %v", refill.Round(time.Millisecond))
 }
 
 // Deletes never resurrect (Dynamo §4.4 needs tombstones; reaping them

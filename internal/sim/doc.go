@@ -3,10 +3,10 @@
 // crash-cloneable filesystem, under a seeded schedule of faults: nodes
 // crashed (their filesystem replaced by its crash clone, so that writes not
 // yet synced are lost as a power cut would lose them) and restarted, links
-// cut and healed, messages dropped, duplicated and delayed, and in half the
-// runs a membership change under way meanwhile (a node joins, or one is
-// decommissioned). A checker then
-// heals everything and requires every acknowledged write to read back.
+// cut and healed, messages dropped, duplicated and delayed; in about two
+// runs of five a membership change is under way meanwhile (a node joins,
+// or one is decommissioned). A checker then heals everything and requires
+// every acknowledged write to read back.
 // Beside those writes, clients make strict-quorum reads and writes of a few
 // keys (strict.go), and the history they record must be linearizable, each
 // key a register (internal/linearize).
