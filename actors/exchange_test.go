@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/quorumkv/quorumkv/client"
+	"github.com/quorumkv/quorumkv/members"
 	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/ring"
 	"github.com/quorumkv/quorumkv/vclock"
@@ -25,7 +26,8 @@ func freeAddr(tb testing.TB) string {
 }
 
 // startPair runs two routed nodes in this process, with anti-entropy
-// rounds far apart so that a test drives exchanges itself.
+// rounds far apart so that a test drives exchanges itself, and waits until
+// each sees both up and active (they join each other).
 func startPair(tb testing.TB) (*Node, *Node) {
 	tb.Helper()
 	routes := []string{freeAddr(tb), freeAddr(tb)}
@@ -43,7 +45,9 @@ func startPair(tb testing.TB) (*Node, *Node) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		v1, v2 := nodes[0].view.Load(), nodes[1].view.Load()
-		if len(v1.members) == 2 && len(v2.members) == 2 && v1.isUp("a2") && v2.isUp("a1") {
+		if len(v1.members) == 2 && len(v2.members) == 2 && v1.isUp("a2") && v2.isUp("a1") &&
+			v1.state("a1") == members.Active && v2.state("a1") == members.Active &&
+			v1.state("a2") == members.Active && v2.state("a2") == members.Active {
 			return nodes[0], nodes[1]
 		}
 		if time.Now().After(deadline) {
