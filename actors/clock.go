@@ -24,6 +24,20 @@ func (h *hybridClock) now() int64 {
 	return h.clockLocked().Now()
 }
 
+// maxContextLead is how far ahead of this node's wall clock a time in a
+// client's causal context may be and still move its clock (see
+// partitionActor.advance): clocks of a healthy cluster are far closer, and
+// a forged token can push it no further.
+const maxContextLead = time.Minute
+
+// wallNow reads the wall clock the hybrid clock runs on.
+func (h *hybridClock) wallNow() int64 {
+	if h.wall != nil {
+		return h.wall()
+	}
+	return time.Now().UnixNano()
+}
+
 // observe moves the clock past a timestamp seen from another node.
 func (h *hybridClock) observe(ts int64) {
 	h.mu.Lock()

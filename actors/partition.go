@@ -175,9 +175,22 @@ func (p *partitionActor) onPut(call *replicaCall) {
 // advance applies a client write to cur, issuing a new dot.
 func (p *partitionActor) advance(cur vclock.Record, call *replicaCall) vclock.Record {
 	// A write must win over every value it replaces under last-write-wins,
-	// even when the node that wrote them has a clock ahead of ours.
+	// even when the node that wrote them has a clock ahead of ours: those
+	// stored here, and those the client saw (its context's entries carry
+	// the times of the writes it covers), which this replica may not hold
+	// yet. A context time further ahead of this node's clock than
+	// maxContextLead is not trusted: a forged token must not drag the
+	// clock into the future.
 	for _, s := range cur.Siblings {
 		p.clock.observe(s.Timestamp)
+	}
+	if call.mode == messages.ConflictMode_CONFLICT_MODE_LWW {
+		limit := p.clock.wallNow() + int64(maxContextLead)
+		for _, e := range call.context {
+			if e.Time <= limit {
+				p.clock.observe(e.Time)
+			}
+		}
 	}
 	now := p.clock.now()
 	w := call.write

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -39,6 +40,8 @@ type simNode struct {
 	// joiner: started with Join; pending: a joiner not started yet;
 	// retired: it left the cluster (decommissioned) and stays down.
 	joiner, pending, retired bool
+	// skew is added to the node's wall clock (nanoseconds): clock jumps.
+	skew atomic.Int64
 }
 
 // NewCluster starts opts.Nodes nodes named s1..sN and waits until each
@@ -101,6 +104,7 @@ func (c *Cluster) config(n *simNode) actors.Config {
 		Partitions: c.opts.Partitions, RequestTimeout: 2 * time.Second, ReplicaTimeout: 500 * time.Millisecond,
 		GossipInterval: 100 * time.Millisecond, HintInterval: 100 * time.Millisecond,
 		AEInterval: 300 * time.Millisecond, RecordCacheBytes: -1, Logger: c.opts.Logger,
+		WallClock: func() int64 { return time.Now().UnixNano() + n.skew.Load() },
 	}
 }
 
@@ -231,13 +235,13 @@ func request(conn transport.Conn, node, op string, req, resp proto.Message, time
 // it when done.
 func (c *Cluster) HostConn(node string) transport.Conn { return c.Net.Endpoint(node) }
 
-// GetFrom reads key through node with opts, sending from conn, and returns
+// GetFrom reads key of namespace ns ("": the default) through node with opts, sending from conn, and returns
 // the values (none if not found) and the context token of what it read.
 // A transport failure comes back as is (transport.ErrNoResponders means no
 // node received the request).
-func GetFrom(conn transport.Conn, node, key string, opts *messages.RequestOptions, timeout time.Duration) ([]string, string, error) {
+func GetFrom(conn transport.Conn, node, ns, key string, opts *messages.RequestOptions, timeout time.Duration) ([]string, string, error) {
 	var resp messages.GetResponse
-	if err := request(conn, node, "get", &messages.GetRequest{Key: key, Options: opts}, &resp, timeout); err != nil {
+	if err := request(conn, node, "get", &messages.GetRequest{Namespace: ns, Key: key, Options: opts}, &resp, timeout); err != nil {
 		return nil, "", err
 	}
 	if resp.Error != nil {
@@ -250,13 +254,13 @@ func GetFrom(conn transport.Conn, node, key string, opts *messages.RequestOption
 	return out, resp.Context, nil
 }
 
-// PutFrom writes key=value through node with opts, superseding what the
+// PutFrom writes key=value in namespace ns through node with opts, superseding what the
 // context token ctx covers (empty: a blind write), sending from conn, and
 // returns the context of the version written. Any error leaves the
 // outcome unknown, except transport.ErrNoResponders: nobody received it.
-func PutFrom(conn transport.Conn, node, key, value, ctx string, opts *messages.RequestOptions, timeout time.Duration) (string, error) {
+func PutFrom(conn transport.Conn, node, ns, key, value, ctx string, opts *messages.RequestOptions, timeout time.Duration) (string, error) {
 	var resp messages.PutResponse
-	err := request(conn, node, "put", &messages.PutRequest{Key: key, Value: []byte(value), Context: ctx, Options: opts},
+	err := request(conn, node, "put", &messages.PutRequest{Namespace: ns, Key: key, Value: []byte(value), Context: ctx, Options: opts},
 		&resp, timeout)
 	if err != nil {
 		return "", err
@@ -381,4 +385,28 @@ func (c *Cluster) settled() bool {
 		}
 	}
 	return true
+}
+
+// JumpClock moves node i's wall clock by d (either way); it stays moved
+// across restarts, as a machine's clock would.
+func (c *Cluster) JumpClock(i int, d time.Duration) { c.nodes[i].skew.Add(int64(d)) }
+
+// CreateNamespace creates a namespace through any node.
+func (c *Cluster) CreateNamespace(ns *messages.Namespace) error {
+	data, err := proto.Marshal(&messages.NamespaceCreateRequest{Namespace: ns})
+	if err != nil {
+		return err
+	}
+	m, err := c.client.Request(messages.SubjectNamespaceCreate, data, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	var resp messages.NamespaceCreateResponse
+	if err := proto.Unmarshal(m.Data, &resp); err != nil {
+		return err
+	}
+	if resp.Error != nil {
+		return fmt.Errorf("create namespace %s: %s", ns.Name, resp.Error.Message)
+	}
+	return nil
 }

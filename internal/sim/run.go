@@ -9,6 +9,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
+	"github.com/quorumkv/quorumkv/messages"
 	"github.com/quorumkv/quorumkv/transport"
 )
 
@@ -35,7 +36,11 @@ type Report struct {
 	// Joins and Departures count the membership changes the run made (a
 	// node that joined, a node decommissioned while the faults go on).
 	Joins, Departures int
-	Settled           time.Duration
+	// ClockJumps counts the wall clocks moved; StrictLWW is whether the
+	// strict workload's namespace is last-write-wins (else siblings).
+	ClockJumps int
+	StrictLWW  bool
+	Settled    time.Duration
 	// The strict workload's history, if the run had one: operations
 	// checked (writes of unknown outcome and reads that returned siblings
 	// among them), keys, verdict.
@@ -49,15 +54,18 @@ type Report struct {
 // nodes is decommissioned then) while the schedule crashes and restarts
 // nodes (never more than N-W at once, so a write quorum always
 // exists among the nodes up, though not always among those reachable),
-// cuts links and drops, duplicates and delays messages. Then every fault
-// is healed and every acknowledged write must read back with R=1 through
-// every node within Settle. A strict workload runs beside the writes,
-// paced by the schedule's steps, and its history must be linearizable.
+// cuts links, drops, duplicates and delays messages, and makes wall clocks
+// jump (up to 20 s either way). Then every fault is healed and every
+// acknowledged write must read back with R=1 through every node within
+// Settle. A strict workload runs beside the writes, paced by the
+// schedule's steps, in a siblings namespace or (half the runs) a
+// last-write-wins one, and its history must be linearizable.
 // The error names the first violation.
 func Run(seed uint64, o RunOptions) (Report, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	rep := Report{Seed: seed, Nodes: 3 + rng.IntN(3), Writes: o.Writes}
 	change := rng.IntN(4) // 2: a node joins; 3: one leaves (of 4 or 5)
+	rep.StrictLWW = rng.IntN(2) == 0
 	joiners := 0
 	if change == 2 {
 		joiners = 1
@@ -70,7 +78,17 @@ func Run(seed uint64, o RunOptions) (Report, error) {
 	defer c.Close()
 	var strict *strictWorkload
 	if o.Strict > 0 {
-		strict = startStrict(c, seed, o.Strict)
+		ns := ""
+		if rep.StrictLWW {
+			// Last-write-wins orders versions by hybrid timestamps, which
+			// the schedule's clock jumps skew.
+			ns = "strict-lww"
+			lww := &messages.Namespace{Name: ns, N: 3, R: 2, W: 2, Mode: messages.ConflictMode_CONFLICT_MODE_LWW}
+			if err := c.CreateNamespace(lww); err != nil {
+				return rep, err
+			}
+		}
+		strict = startStrict(c, seed, o.Strict, ns)
 		defer strict.close()
 	}
 	acked := map[string]string{}
@@ -157,6 +175,10 @@ func fault(rng *rand.Rand, c *Cluster, rep *Report, maxDown int) error {
 		}
 	case x == 3:
 		c.Net.HealAll()
+	case x == 5:
+		// A wall clock jumps by up to 20 s either way.
+		c.JumpClock(rng.IntN(len(names)), time.Duration(rng.IntN(40001)-20000)*time.Millisecond)
+		rep.ClockJumps++
 	case x == 4:
 		c.Net.SetDrop(float64(rng.IntN(5)) / 100)
 		c.Net.SetDuplicate(float64(rng.IntN(5)) / 100)

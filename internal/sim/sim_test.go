@@ -34,7 +34,7 @@ func TestSimulatedClusters(t *testing.T) {
 			defer func() { <-par; wg.Done() }()
 			rep, err := Run(seed, RunOptions{Writes: 30, Strict: 4, Settle: 20 * time.Second})
 			if err != nil {
-				t.Errorf("seed %d (%d nodes, %d joined, %d left, %d crashes, %d cuts): %v\nreplay: make simulate SEED=%d", seed, rep.Nodes, rep.Joins, rep.Departures, rep.Crashes, rep.Cuts, err, seed)
+				t.Errorf("seed %d (%d nodes, %d joined, %d left, %d crashes, %d cuts, %d clock jumps, lww %v): %v\nreplay: make simulate SEED=%d", seed, rep.Nodes, rep.Joins, rep.Departures, rep.Crashes, rep.Cuts, rep.ClockJumps, rep.StrictLWW, err, seed)
 				return
 			}
 			mu.Lock()

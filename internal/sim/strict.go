@@ -33,6 +33,7 @@ const strictTimeout = 1500 * time.Millisecond
 // random nodes, every operation recorded with its call and return times,
 // so that the history can be checked for linearizability at the end.
 type strictWorkload struct {
+	ns      string // the namespace of its keys ("": the default)
 	names   []string
 	conns   []transport.Conn // one on each node's host, by node index
 	rec     *linearize.Recorder
@@ -46,8 +47,8 @@ type strictWorkload struct {
 // pace offers at each step of the schedule. The clients' choices come from
 // seed, though which operation lands between which faults depends on
 // scheduling.
-func startStrict(c *Cluster, seed uint64, perStep int) *strictWorkload {
-	w := &strictWorkload{names: c.Names(), rec: linearize.NewRecorder(), tickets: make(chan struct{}, perStep)}
+func startStrict(c *Cluster, seed uint64, perStep int, ns string) *strictWorkload {
+	w := &strictWorkload{ns: ns, names: c.Names(), rec: linearize.NewRecorder(), tickets: make(chan struct{}, perStep)}
 	for _, n := range w.names {
 		w.conns = append(w.conns, c.HostConn(n))
 	}
@@ -133,7 +134,7 @@ func (w *strictWorkload) client(id int, rng *rand.Rand) {
 		}
 		val := fmt.Sprintf("c%d-%d", id, i)
 		call := w.rec.Now()
-		tok, err := PutFrom(conn, name, key, val, token, strictOpts, strictTimeout)
+		tok, err := PutFrom(conn, name, w.ns, key, val, token, strictOpts, strictTimeout)
 		switch {
 		case err == nil:
 			w.rec.Write(id, key, val, call, true)
@@ -152,7 +153,7 @@ func (w *strictWorkload) client(id int, rng *rand.Rand) {
 // the read's context. A read that failed says nothing and is dropped.
 func (w *strictWorkload) read(id int, conn transport.Conn, node, key string) (string, bool) {
 	call := w.rec.Now()
-	vals, tok, err := GetFrom(conn, node, key, strictOpts, strictTimeout)
+	vals, tok, err := GetFrom(conn, node, w.ns, key, strictOpts, strictTimeout)
 	if err != nil {
 		return "", false
 	}
