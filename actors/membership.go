@@ -340,11 +340,11 @@ func (n *Node) onGossip(msg *nats.Msg) {
 func memberToProto(m members.Member) *messages.MemberInfo {
 	return &messages.MemberInfo{Id: m.ID, Zone: m.Zone, Weight: uint32(m.Weight), Addr: m.Addr,
 		Partitions: uint32(m.Partitions), Incarnation: m.Incarnation, Heartbeat: m.Heartbeat,
-		State: messages.MemberState(m.State), Ready: m.Ready, Epoch: m.Epoch}
+		State: messages.MemberState(m.State), Ready: m.Ready, Epoch: m.Epoch, RingDigest: m.RingDigest}
 }
 
 func memberFromProto(p *messages.MemberInfo) members.Member {
 	return members.Member{ID: p.Id, Zone: p.Zone, Weight: int(p.Weight), Addr: p.Addr,
 		Partitions: int(p.Partitions), Incarnation: p.Incarnation, Heartbeat: p.Heartbeat,
-		State: members.State(p.State), Ready: p.Ready, Epoch: p.Epoch}
+		State: members.State(p.State), Ready: p.Ready, Epoch: p.Epoch, RingDigest: p.RingDigest}
 }

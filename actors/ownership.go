@@ -2,6 +2,8 @@ package actors
 
 import (
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"slices"
 	"time"
 
@@ -49,13 +51,36 @@ func (m *membershipActor) buildView(now time.Time) {
 			m.ghostsDone[g.ID+"/"+g.Epoch] = true
 			m.env.log.Info("removed member's partitions have moved", "member", g.ID)
 		}
+		ghosts = nil
 		v = newClusterView(m.env.cfg.Partitions, all, up, m.nmax)
+	}
+	for _, g := range ghosts {
+		v.ghosts[g.ID] = true
+	}
+	v.digest = ringDigest(all, m.table.Removed())
+	if m.table.Self().RingDigest != v.digest {
+		m.table.SetRingDigest(v.digest)
+		m.broadcast()
 	}
 	m.view = v
 	m.env.setView(v)
 	m.saveKnown(all)
 	m.env.metrics.members.Set(float64(len(all)))
 	m.env.metrics.membersUp.Set(float64(len(up)))
+}
+
+// ringDigest hashes what routing depends on: each member's id, epoch and
+// state, and the removed lives. Two nodes with equal digests forward every
+// write of a moving partition to the same nodes.
+func ringDigest(all []members.Member, removed []members.Removal) uint64 {
+	h := fnv.New64a()
+	for _, m := range all {
+		fmt.Fprintf(h, "%s/%s/%d;", m.ID, m.Epoch, m.State)
+	}
+	for _, r := range removed {
+		fmt.Fprintf(h, "-%s/%s;", r.ID, r.Epoch)
+	}
+	return h.Sum64()
 }
 
 // ghosts are the removed lives still on the current ring.

@@ -31,10 +31,11 @@ type transferManager struct {
 	notify <-chan struct{}
 	ready  func(partition int)
 	pace   *pacer
-	// delay is how long a change must have been visible here before
-	// copying starts: long enough for every node to have heard of it and
-	// to forward new writes, so that nothing written after the final
-	// comparison can be missed.
+	// delay is how long every member up must have routed by this node's
+	// member states (their ring digests equal) before copying starts: the
+	// writes coordinated before they all did, which may not have been
+	// forwarded here, have finished by then, so the final comparison
+	// sees them.
 	delay time.Duration
 
 	// unowned is when this node was first seen to be outside partition
@@ -74,7 +75,7 @@ var errTransferCancelled = errors.New("the partition is no longer gained")
 func newTransferManager(env *healEnv, notify <-chan struct{}, ready func(int)) *transferManager {
 	return &transferManager{env: env, notify: notify, ready: ready,
 		pace:   &pacer{rate: env.cfg.HandoffRate, quit: env.quit},
-		delay:  4 * env.cfg.GossipInterval,
+		delay:  max(4*env.cfg.GossipInterval, env.cfg.RequestTimeout),
 		status: map[int]*transferStatus{}, wake: make(chan struct{}, 1),
 		unowned: map[int]time.Time{}, dropped: map[int]bool{}}
 }
@@ -84,7 +85,7 @@ func newTransferManager(env *healEnv, notify <-chan struct{}, ready func(int)) *
 func (t *transferManager) run() {
 	tick := time.NewTicker(transferTick)
 	defer tick.Stop()
-	var since time.Time // when the change under way was first seen here
+	var since time.Time // since when every member up routes by this view
 	for {
 		select {
 		case <-t.env.quit:
@@ -96,12 +97,19 @@ func (t *transferManager) run() {
 		}
 		v := t.env.view()
 		switch {
-		case !v.changing():
+		case !v.changing() || !v.converged(t.env.self):
 			since = time.Time{}
 		case since.IsZero():
 			since = time.Now()
 		}
-		t.reconcile(v, !since.IsZero() && time.Since(since) >= t.delay)
+		why := ""
+		switch {
+		case since.IsZero():
+			why = "waiting until every node up has heard of the change"
+		case time.Since(since) < t.delay:
+			why = "waiting for writes coordinated before every node heard of the change to finish"
+		}
+		t.reconcile(v, why)
 		t.dropUnowned(v)
 	}
 }
@@ -141,8 +149,8 @@ func (t *transferManager) dropUnowned(v *clusterView) {
 
 // reconcile tracks the partitions gained and not held, stops transfers
 // of partitions no longer gained, and starts transfers up to the
-// concurrency limit when go is true.
-func (t *transferManager) reconcile(v *clusterView, start bool) {
+// concurrency limit unless why says why not yet.
+func (t *transferManager) reconcile(v *clusterView, why string) {
 	gains := v.pendingGains(t.env.self)
 	t.env.metrics.partitionsPending.Store(int64(len(gains)))
 	t.mu.Lock()
@@ -165,17 +173,21 @@ func (t *transferManager) reconcile(v *clusterView, start bool) {
 		if st.stop != nil {
 			running++
 		}
+		if st.state == "waiting" {
+			st.reason = why
+		}
 	}
-	if !start {
+	if why != "" {
 		return
 	}
 	now := time.Now()
 	for _, p := range gains {
 		st := t.status[p]
-		if running >= t.env.cfg.HandoffConcurrency {
-			return
-		}
 		if st.stop != nil || st.state == "done" || now.Before(st.retryAt) {
+			continue
+		}
+		if running >= t.env.cfg.HandoffConcurrency {
+			st.reason = "waiting for a transfer slot"
 			continue
 		}
 		running++

@@ -27,6 +27,12 @@ type clusterView struct {
 	moved []bool // per partition: reads use next's list
 	// bootstrap: no member owned data, so the joining ones own it at once.
 	bootstrap bool
+	// ghosts are removed members kept on cur until their partitions have
+	// moved: down for good, never written to.
+	ghosts map[string]bool
+	// digest is ringDigest of the members and removals this view is built
+	// from; peers gossip theirs.
+	digest uint64
 }
 
 // newClusterView builds a view from every member the table holds; up ==
@@ -58,7 +64,8 @@ func newClusterView(q int, all []members.Member, up map[string]bool, nmax int) *
 	if len(next) == 0 {
 		next = cur // everyone is leaving: there is nowhere to move to
 	}
-	v := &clusterView{ring: buildRing(q, cur), members: union, up: up, states: states, nmax: max(nmax, 1), bootstrap: bootstrap}
+	v := &clusterView{ring: buildRing(q, cur), members: union, up: up, states: states, nmax: max(nmax, 1), bootstrap: bootstrap,
+		ghosts: map[string]bool{}}
 	v.next = v.ring
 	if !sameIDs(cur, next) {
 		v.next = buildRing(q, next)
@@ -105,6 +112,18 @@ func (v *clusterView) prefs(p int) []string {
 		return v.next.PreferenceList(p)
 	}
 	return v.ring.PreferenceList(p)
+}
+
+// converged reports whether every other member up routes by the same
+// member states as this view (equal ring digests): every write of a moving
+// partition then reaches its new owners.
+func (v *clusterView) converged(self string) bool {
+	for id, m := range v.states {
+		if id != self && !v.ghosts[id] && v.isUp(id) && m.RingDigest != v.digest {
+			return false
+		}
+	}
+	return true
 }
 
 // allMoved reports whether every partition has moved to next.
@@ -176,7 +195,12 @@ func (n *Node) targets(partition int, plan quorum.Plan) quorum.Targets {
 	pref := v.prefs(partition)
 	t := quorum.Place(pref, plan, v.isUp)
 	if v.changing() {
-		t.Forward = v.transition().Extras(partition, plan.N, t.Homes)
+		// A removed node never gets one; a down node gets none from a
+		// sloppy request (a strict one fails without its ack, as it
+		// would without a home's).
+		t.Forward = slices.DeleteFunc(v.transition().Extras(partition, plan.N, t.Homes), func(id string) bool {
+			return v.ghosts[id] || (!plan.Strict && !v.isUp(id))
+		})
 	}
 	return t
 }

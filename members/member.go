@@ -54,6 +54,9 @@ type Member struct {
 	// Epoch names the life of the node's data dir: a node that lost its
 	// data comes back under the same ID with a new epoch.
 	Epoch string
+	// RingDigest is a hash of the member states the node routes by, so
+	// that others can tell when every node has heard of a change.
+	RingDigest uint64
 }
 
 // ReadyFor reports whether bit p of m.Ready is set.
@@ -64,7 +67,7 @@ func (m Member) ReadyFor(p int) bool {
 // sameRole reports whether m and o agree on what routing depends on
 // beyond up/down: the state and the ready partitions.
 func (m Member) sameRole(o Member) bool {
-	return m.State == o.State && bytes.Equal(m.Ready, o.Ready)
+	return m.State == o.State && bytes.Equal(m.Ready, o.Ready) && m.RingDigest == o.RingDigest
 }
 
 // Newer reports whether m supersedes o, i.e. whether (Incarnation, Heartbeat)

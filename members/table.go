@@ -82,6 +82,15 @@ func (t *Table) SetReady(ready []byte) {
 	}
 }
 
+// SetRingDigest replaces self's RingDigest, advancing the heartbeat when
+// it changes, as SetState does.
+func (t *Table) SetRingDigest(d uint64) {
+	if t.self.RingDigest != d {
+		t.self.RingDigest = d
+		t.self.Heartbeat++
+	}
+}
+
 // Remove records that the life r.ID, r.Epoch of a node is out of the
 // cluster for good, and forgets the member if the table holds that life
 // (taking its zone and weight into the record when r lacks them). It

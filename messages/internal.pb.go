@@ -886,7 +886,11 @@ type MemberInfo struct {
 	Ready []byte `protobuf:"bytes,10,opt,name=ready,proto3" json:"ready,omitempty"`
 	// The life of the node's data dir (its version-vector actor id): a
 	// node that wiped its data dir comes back under a new epoch.
-	Epoch         string `protobuf:"bytes,11,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	Epoch string `protobuf:"bytes,11,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	// A hash of the member states this node routes by (ids, epochs,
+	// states): a new owner copies a partition only once every member up
+	// routes by the same states, so every write reaches it.
+	RingDigest    uint64 `protobuf:"fixed64,12,opt,name=ring_digest,json=ringDigest,proto3" json:"ring_digest,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -989,6 +993,13 @@ func (x *MemberInfo) GetEpoch() string {
 		return x.Epoch
 	}
 	return ""
+}
+
+func (x *MemberInfo) GetRingDigest() uint64 {
+	if x != nil {
+		return x.RingDigest
+	}
+	return 0
 }
 
 // RemovedMember names a node life taken out of the cluster for good, by
@@ -1331,7 +1342,7 @@ const file_internal_proto_rawDesc = "" +
 	"\x06target\x18\x01 \x01(\tR\x06target\x12\x1e\n" +
 	"\n" +
 	"partitions\x18\x02 \x01(\fR\n" +
-	"partitions\"\x9e\x02\n" +
+	"partitions\"\xbf\x02\n" +
 	"\n" +
 	"MemberInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -1346,7 +1357,9 @@ const file_internal_proto_rawDesc = "" +
 	"\x05state\x18\t \x01(\x0e2\x18.quorumkv.v1.MemberStateR\x05state\x12\x14\n" +
 	"\x05ready\x18\n" +
 	" \x01(\fR\x05ready\x12\x14\n" +
-	"\x05epoch\x18\v \x01(\tR\x05epochJ\x04\b\b\x10\t\"a\n" +
+	"\x05epoch\x18\v \x01(\tR\x05epoch\x12\x1f\n" +
+	"\vring_digest\x18\f \x01(\x06R\n" +
+	"ringDigestJ\x04\b\b\x10\t\"a\n" +
 	"\rRemovedMember\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05epoch\x18\x02 \x01(\tR\x05epoch\x12\x12\n" +
