@@ -6,6 +6,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/quorumkv/quorumkv/members"
 	"github.com/quorumkv/quorumkv/messages"
 )
 
@@ -102,7 +103,6 @@ func (n *Node) transfersReport() *messages.TransfersResponse {
 	return resp
 }
 
-// selfState is this node's state as its current view holds it.
-func (n *Node) selfState() interface{ String() string } {
-	return n.view.Load().state(n.id)
-}
+// selfState is this node's state in the ring ("left" once it has left,
+// which its own view, holding only members on a ring, cannot say).
+func (n *Node) selfState() members.State { return members.State(n.state.Load()) }

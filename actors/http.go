@@ -39,7 +39,7 @@ func (n *Node) startHTTP() error {
 		http.Error(w, "not serving", http.StatusServiceUnavailable)
 	})
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		switch st := n.view.Load().state(n.id); {
+		switch st := n.selfState(); {
 		case !n.serving():
 			http.Error(w, "not serving", http.StatusServiceUnavailable)
 		case st == members.Joining:

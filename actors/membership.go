@@ -76,6 +76,7 @@ type membershipEnv struct {
 	ownHints *atomic.Pointer[[]*messages.HintSummary]
 	setHints func(holder string, sums []*messages.HintSummary)
 	setView  func(*clusterView)
+	state    *atomic.Uint32 // this node's members.State, for readers
 }
 
 // leftBroadcasts is how many gossip rounds a node that has left keeps
@@ -89,7 +90,7 @@ func newMembershipActor(n *Node) *membershipActor {
 	cfg := members.DefaultConfig()
 	cfg.Interval = n.cfg.GossipInterval
 	env := &membershipEnv{self: n.id, cfg: &n.cfg, conn: n.conn, db: n.db, ns: n.ns, metrics: n.metrics, log: n.log,
-		fatal: n.failFatal, spawn: n.goTracked, ownHints: &n.ownHints, setHints: n.setHints, setView: n.setView}
+		fatal: n.failFatal, spawn: n.goTracked, ownHints: &n.ownHints, setHints: n.setHints, setView: n.setView, state: &n.state}
 	m := &membershipActor{env: env, table: members.NewTable(self, cfg, time.Now()), started: time.Now(), ghostsDone: map[string]bool{}}
 	m.loadRemoved()
 	m.loadKnown()

@@ -48,8 +48,9 @@ type Node struct {
 	httpSrv     *http.Server
 	ready       atomic.Bool // set once the node serves requests; /healthz reports it
 	// ringState is this node's state in the ring at start; the membership
-	// actor owns it from then on.
+	// actor owns it from then on, and keeps state current for readers.
 	ringState ringState
+	state     atomic.Uint32 // members.State
 	// viewChanged is signalled (without blocking) on every new view.
 	viewChanged chan struct{}
 	transfers   *transferManager
@@ -112,6 +113,7 @@ func (n *Node) openStorage() error {
 	if n.ringState, err = loadRingState(db, ident.Incarnation == 1, len(n.cfg.Join) > 0); err != nil {
 		return err
 	}
+	n.state.Store(uint32(n.ringState.State))
 	n.ns, err = loadNamespaces(db)
 	return err
 }

@@ -161,6 +161,7 @@ func (m *membershipActor) setState(s members.State) bool {
 
 func (m *membershipActor) saveState() {
 	self := m.table.Self()
+	m.env.state.Store(uint32(self.State))
 	if err := saveRingState(m.env.db, ringState{State: self.State, Ready: self.Ready}); err != nil {
 		m.env.fatal(err)
 	}
