@@ -86,9 +86,11 @@ func (n *Node) prepare(namespace, key string, o *messages.RequestOptions) (scatt
 		return scatter{}, err
 	}
 	v := n.view.Load()
-	if v.bootstrap && v.state(n.id) == members.Joining {
+	if v.bootstrap && len(v.members) <= 1 && v.state(n.id) == members.Joining {
 		// It has not heard from its cluster yet: a ring of itself alone
-		// would take writes nobody else will ever look for.
+		// would take writes nobody else will ever look for. (Nodes that
+		// all join each other and have met form a new cluster: they
+		// serve.)
 		return scatter{}, errorf(messages.ErrorCode_ERROR_CODE_QUORUM_UNAVAILABLE,
 			"this node is joining a cluster and has not heard from it yet; retry, or use another node")
 	}
