@@ -14,7 +14,8 @@ import (
 // WaitConfig is what Wait waits for.
 type WaitConfig struct {
 	// Kind is what must be ready:
-	//   - quorumkv: each node's Status shows Members members up;
+	//   - quorumkv: each node's Status shows Members members up and active
+	//     (no join under way);
 	//   - jetstream: each server answers JetStream account info (the
 	//     JetStream cluster has a meta leader);
 	//   - nats: each server accepts a connection.
@@ -99,13 +100,15 @@ func membersUp(ctx context.Context, urls []string, want int, seen map[string]boo
 		}
 		up := 0
 		for _, m := range st.Members {
-			if m.Up {
+			// A member still joining or leaving moves partitions: the
+			// figures are for a cluster at rest.
+			if m.Up && (m.State == "" || m.State == "active") {
 				up++
 			}
 		}
 		seen[st.Node] = up >= want
 		if up < want {
-			return "", fmt.Errorf("node %s sees %d of %d members up", st.Node, up, want)
+			return "", fmt.Errorf("node %s sees %d of %d members up and active", st.Node, up, want)
 		}
 	}
 	ok := 0
