@@ -74,6 +74,13 @@
 //   - Weighted: a node's share of primaries is about Weight/sum(Weight); see
 //     DefaultTokensPerWeight for the measured spread.
 //
+// # Membership changes
+//
+// Transition pairs the ring of the members that own data now with the ring
+// after a join or departure: Gainers names the nodes a partition moves to,
+// Moved whether they all hold it (as the caller knows), and Extras the
+// nodes that must still get its writes meanwhile. It is as pure as the rest.
+//
 // New precomputes every preference list, so PreferenceList and Replicas are
 // allocation-free slice lookups. Partitions whose walks start at the same
 // token share one list; memory is O(min(Q, tokens) * members) strings.
