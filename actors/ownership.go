@@ -248,7 +248,8 @@ func (m *membershipActor) onDecommission(c *decommissionCmd) error {
 // partitions copy them to the new owners.
 func (m *membershipActor) onRemove(c *removeCmd) error {
 	if c.id == m.env.self {
-		return badArg("%s cannot remove itself: decommission it instead", c.id)
+		// Any node may answer a removal, the target too while it is up.
+		return badArg("%s is up (it answered this request): decommission it instead", c.id)
 	}
 	target, ok := m.table.Member(c.id)
 	if !ok {
@@ -281,8 +282,8 @@ func (m *membershipActor) checkDeparture(id string, force bool) error {
 			remaining++
 		}
 	}
-	if len(m.ghosts()) > 0 && other == "" {
-		other = m.ghosts()[0].ID
+	if ghosts := m.ghosts(); len(ghosts) > 0 && other == "" {
+		other = ghosts[0].ID
 	}
 	switch {
 	case remaining == 0:

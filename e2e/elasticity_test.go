@@ -107,7 +107,7 @@ func missed(res *client.Result, err error, v string) bool {
 // loadWhile runs a writer (W=2) and a reader (R=2, of keys already
 // acknowledged) until stop closes; it returns the acknowledged writes and
 // the reads that answered "not found" for an acknowledged key.
-func loadWhile(t *testing.T, c *client.Client, prefix string, stop <-chan struct{}) (acked map[string]string, misses []string) {
+func loadWhile(c *client.Client, prefix string, stop <-chan struct{}) (acked map[string]string, misses []string) {
 	acked = map[string]string{}
 	var keys []string
 	for i := 0; ; i++ {
@@ -149,7 +149,7 @@ func TestJoinUnderLoad(t *testing.T) {
 	done := make(chan result)
 	c2 := cl.Client(cl.Nodes[1])
 	go func() {
-		a, m := loadWhile(t, c2, "load", stop)
+		a, m := loadWhile(c2, "load", stop)
 		done <- result{a, m}
 	}()
 	n4 := cl.Add(func(o *testcluster.NodeOptions) { o.Extra = []string{"--handoff-rate", "32768"} })
@@ -214,7 +214,7 @@ func TestDecommissionHandsPartitionsOn(t *testing.T) {
 	done := make(chan map[string]string)
 	c1 := cl.Client(cl.Nodes[0])
 	go func() {
-		a, _ := loadWhile(t, c1, "decload", stop)
+		a, _ := loadWhile(c1, "decload", stop)
 		done <- a
 	}()
 	n4 := cl.Nodes[3]

@@ -153,8 +153,7 @@ func (g *Get[R]) checkUnavailable() {
 // flight here (at most R are asked at once), so the merged record is
 // final.
 func (g *Get[R]) onQuorum() {
-	var none R
-	if g.v.Descends(none, g.merged) {
+	if len(g.forward) > 0 && g.v.Descends(*new(R), g.merged) {
 		g.forward = nil // nothing found: nothing to write anywhere
 	}
 	if !g.plan.Strict || (g.agree() && len(g.forward) == 0) {
