@@ -32,7 +32,7 @@
 //     the connected server embeds no node (a plain NATS server; the client
 //     learns it from one "no responders", retries there and remembers).
 //     CreateNamespace and ListNamespaces always use the shared
-//     kv.api.ns.create and kv.api.ns.list; the maintenance calls below go to
+//     kv.admin.ns.create and kv.api.ns.list; the maintenance calls below go to
 //     the node they name. The node is the authority on every check; the
 //     client repeats only the cheap ones (empty key, negative R or W,
 //     negative timeout, a malformed namespace definition, an invalid node

@@ -1323,12 +1323,23 @@ type StatusResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Error *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
 	// The node that answered.
-	Node          string             `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
-	Partitions    uint32             `protobuf:"varint,3,opt,name=partitions,proto3" json:"partitions,omitempty"`
-	Members       []*MemberStatus    `protobuf:"bytes,4,rep,name=members,proto3" json:"members,omitempty"`
-	Namespaces    []*NamespaceStatus `protobuf:"bytes,5,rep,name=namespaces,proto3" json:"namespaces,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Node       string             `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
+	Partitions uint32             `protobuf:"varint,3,opt,name=partitions,proto3" json:"partitions,omitempty"`
+	Members    []*MemberStatus    `protobuf:"bytes,4,rep,name=members,proto3" json:"members,omitempty"`
+	Namespaces []*NamespaceStatus `protobuf:"bytes,5,rep,name=namespaces,proto3" json:"namespaces,omitempty"`
+	// The answering node's build: release version and VCS commit.
+	Version string `protobuf:"bytes,6,opt,name=version,proto3" json:"version,omitempty"`
+	Commit  string `protobuf:"bytes,7,opt,name=commit,proto3" json:"commit,omitempty"`
+	// Records (values and tombstones, one per key) the answering node
+	// stores, over every partition it holds; an estimate from the storage
+	// engine's statistics.
+	Records uint64 `protobuf:"varint,8,opt,name=records,proto3" json:"records,omitempty"`
+	// Bytes the answering node's store takes on disk.
+	DiskBytes uint64 `protobuf:"varint,9,opt,name=disk_bytes,json=diskBytes,proto3" json:"disk_bytes,omitempty"`
+	// Partitions of which the answering node holds data.
+	PartitionsHeld uint32 `protobuf:"varint,10,opt,name=partitions_held,json=partitionsHeld,proto3" json:"partitions_held,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *StatusResponse) Reset() {
@@ -1394,6 +1405,41 @@ func (x *StatusResponse) GetNamespaces() []*NamespaceStatus {
 		return x.Namespaces
 	}
 	return nil
+}
+
+func (x *StatusResponse) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *StatusResponse) GetCommit() string {
+	if x != nil {
+		return x.Commit
+	}
+	return ""
+}
+
+func (x *StatusResponse) GetRecords() uint64 {
+	if x != nil {
+		return x.Records
+	}
+	return 0
+}
+
+func (x *StatusResponse) GetDiskBytes() uint64 {
+	if x != nil {
+		return x.DiskBytes
+	}
+	return 0
+}
+
+func (x *StatusResponse) GetPartitionsHeld() uint32 {
+	if x != nil {
+		return x.PartitionsHeld
+	}
+	return 0
 }
 
 // HintsRequest asks one node for the hints it holds (kv.admin.node.<id>.hints).
@@ -2641,7 +2687,7 @@ const file_kv_proto_rawDesc = "" +
 	"\x0fNamespaceStatus\x124\n" +
 	"\tnamespace\x18\x01 \x01(\v2\x16.quorumkv.v1.NamespaceR\tnamespace\x12)\n" +
 	"\x10under_replicated\x18\x02 \x01(\bR\x0funderReplicated\x12\x12\n" +
-	"\x04note\x18\x03 \x01(\tR\x04note\"\xe1\x01\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\"\xf5\x02\n" +
 	"\x0eStatusResponse\x12(\n" +
 	"\x05error\x18\x01 \x01(\v2\x12.quorumkv.v1.ErrorR\x05error\x12\x12\n" +
 	"\x04node\x18\x02 \x01(\tR\x04node\x12\x1e\n" +
@@ -2651,7 +2697,14 @@ const file_kv_proto_rawDesc = "" +
 	"\amembers\x18\x04 \x03(\v2\x19.quorumkv.v1.MemberStatusR\amembers\x12<\n" +
 	"\n" +
 	"namespaces\x18\x05 \x03(\v2\x1c.quorumkv.v1.NamespaceStatusR\n" +
-	"namespaces\"\x0e\n" +
+	"namespaces\x12\x18\n" +
+	"\aversion\x18\x06 \x01(\tR\aversion\x12\x16\n" +
+	"\x06commit\x18\a \x01(\tR\x06commit\x12\x18\n" +
+	"\arecords\x18\b \x01(\x04R\arecords\x12\x1d\n" +
+	"\n" +
+	"disk_bytes\x18\t \x01(\x04R\tdiskBytes\x12'\n" +
+	"\x0fpartitions_held\x18\n" +
+	" \x01(\rR\x0epartitionsHeld\"\x0e\n" +
 	"\fHintsRequest\"\x9d\x01\n" +
 	"\x10HintTargetStatus\x12\x16\n" +
 	"\x06target\x18\x01 \x01(\tR\x06target\x12\x14\n" +

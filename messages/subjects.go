@@ -7,7 +7,7 @@ const (
 	SubjectGet             = "kv.api.get"
 	SubjectPut             = "kv.api.put"
 	SubjectDelete          = "kv.api.delete"
-	SubjectNamespaceCreate = "kv.api.ns.create"
+	SubjectNamespaceCreate = "kv.admin.ns.create"
 	SubjectNamespaceList   = "kv.api.ns.list"
 	SubjectStatus          = "kv.api.status"
 	APIQueueGroup          = "kv"
