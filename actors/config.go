@@ -50,8 +50,17 @@ type Config struct {
 	// DataDir/jetstream). quorumkv never uses it; it is there so that
 	// benchmarks can compare with JetStream KV on the same servers.
 	JetStream bool
-	// HTTPListen serves /healthz and /metrics ("" = off).
+	// NATSConfig is a nats-server configuration file for the embedded
+	// server ("" = none: an open server). Its authorization users, tls and
+	// cluster blocks apply; the fields above still set the addresses and
+	// routes. See loadNATSConfig for what it may not contain.
+	NATSConfig string
+	// HTTPListen serves /livez, /readyz, /healthz and /metrics ("" = off).
 	HTTPListen string
+	// PProf also serves /debug/pprof on HTTPListen. Off by default: the
+	// profiles show internals and cost CPU, and /metrics is often open to
+	// more people than the node itself.
+	PProf bool
 
 	// Sync is the durability mode: always (fsync before every ack, group
 	// committed; the default) or none (the OS decides when data reaches disk).
@@ -203,6 +212,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HintRate < 1 || c.AERate < 1 || c.TreeRebuildRate < 1 || c.HintMaxCount < 1 || c.HintMaxBytes < 1 {
 		errs = append(errs, errors.New("hint and anti-entropy rates and bounds must be positive"))
+	}
+	if c.NATSConfig != "" && c.NATSURL != "" {
+		errs = append(errs, errors.New("nats-config configures the embedded server; with nats-url there is none (give credentials in the URL)"))
 	}
 	if len(c.Join) > 0 && c.ClusterListen == "" && c.NATSURL == "" && c.Transport == nil {
 		errs = append(errs, errors.New("join needs cluster-listen (the embedded server routes to its peers)"))

@@ -22,7 +22,8 @@ type peerLink struct {
 	peer  string
 	queue chan *messages.ReplicaEnvelope
 	quit  <-chan struct{}
-	send  func(peer string, batch *messages.ReplicaBatch, hasRequests bool)
+	send  func(l *peerLink, batch *messages.ReplicaBatch, hasRequests bool)
+	stats linkCounters
 	self  string
 	limit int // approximate payload budget per batch, bytes
 }
@@ -57,7 +58,7 @@ func (l *peerLink) flush(first *messages.ReplicaEnvelope) {
 	for _, e := range batch.Items {
 		hasRequests = hasRequests || e.Request != nil
 	}
-	l.send(l.peer, batch, hasRequests)
+	l.send(l, batch, hasRequests)
 }
 
 // envelopeSize estimates an envelope's payload from its values, which
@@ -90,6 +91,7 @@ type links struct {
 	// inbox.peer-<peer> as its reply subject, so NATS's no-responders
 	// status for it arrives there.
 	inbox string
+	stats *linkMetrics // nil: not counted
 
 	mu     sync.Mutex
 	byPeer map[string]*peerLink
@@ -110,7 +112,7 @@ func (ls *links) enqueue(peer string, e *messages.ReplicaEnvelope) {
 		default:
 		}
 		l = &peerLink{peer: peer, queue: make(chan *messages.ReplicaEnvelope, 4096), quit: ls.quit,
-			send: ls.publish, self: ls.self, limit: ls.limit}
+			send: ls.publish, stats: ls.stats.peer(peer), self: ls.self, limit: ls.limit}
 		ls.byPeer[peer] = l
 		ls.spawn(l.run)
 	}
@@ -124,17 +126,32 @@ func (ls *links) enqueue(peer string, e *messages.ReplicaEnvelope) {
 // publish sends one batch. A batch that carries requests names a reply
 // subject only so that NATS answers "no responders" when the peer has no
 // subscription; real responses come back as batches of their own.
-func (ls *links) publish(peer string, batch *messages.ReplicaBatch, hasRequests bool) {
+func (ls *links) publish(l *peerLink, batch *messages.ReplicaBatch, hasRequests bool) {
 	data, err := proto.Marshal(batch)
 	if err == nil {
-		subject := messages.BatchSubject(peer)
+		subject := messages.BatchSubject(l.peer)
 		if hasRequests {
-			err = ls.conn.PublishRequest(subject, ls.inbox+"."+peerStatusPrefix+peer, data)
+			err = ls.conn.PublishRequest(subject, ls.inbox+"."+peerStatusPrefix+l.peer, data)
 		} else {
 			err = ls.conn.Publish(subject, data)
 		}
 	}
-	if err != nil && hasRequests {
-		ls.unreachable(peer)
+	if err != nil {
+		l.stats.failed()
+		if hasRequests {
+			ls.unreachable(l.peer)
+		}
+		return
+	}
+	l.stats.sent(len(data))
+}
+
+// undelivered counts a batch to peer that NATS found no subscriber for.
+func (ls *links) undelivered(peer string) {
+	ls.mu.Lock()
+	l := ls.byPeer[peer]
+	ls.mu.Unlock()
+	if l != nil {
+		l.stats.failed()
 	}
 }

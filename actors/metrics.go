@@ -21,6 +21,7 @@ type metrics struct {
 	readRepairs prometheus.Counter
 	membersUp   prometheus.Gauge
 	members     prometheus.Gauge
+	links       *linkMetrics
 
 	// Healing. The gauges are sums the partition actors keep current.
 	records          atomic.Int64 // records stored here, tombstones included
@@ -80,7 +81,14 @@ func newMetrics() *metrics {
 		members: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "quorumkv_members", Help: "Members this node knows of, itself included.",
 		}),
+		links: newLinkMetrics(),
 	}
+	// A node starts as a cluster of one that it sees up; the membership
+	// actor keeps these current from then on.
+	m.members.Set(1)
+	m.membersUp.Set(1)
+	m.registry.MustRegister(buildInfo())
+	m.registry.MustRegister(m.links.collectors()...)
 	m.hintsDelivered = counter("quorumkv_hints_delivered_total", "Hints delivered to their home node and deleted here.")
 	m.hintsDropped = counter("quorumkv_hints_dropped_total", "Hints dropped past a count, byte or age bound (anti-entropy repairs what they held).")
 	m.aeExchanges = counter("quorumkv_antientropy_exchanges_total", "Merkle tree exchanges this node ran with a peer replica.")

@@ -18,20 +18,55 @@ import (
 const clusterName = "quorumkv"
 
 // startEmbeddedNATS starts the node's own NATS server: a client port for kv
-// clients, and routes to the other nodes when clustered.
-func startEmbeddedNATS(cfg *Config) (*server.Server, error) {
+// clients, and routes to the other nodes when clustered. With a config
+// file (cfg.NATSConfig) the server takes its auth, TLS and cluster blocks
+// from it; the node's flags still set the listen addresses, routes, max
+// payload and JetStream. When the server asks for credentials, the user
+// returned is the node's own (nil when the server is open).
+func startEmbeddedNATS(cfg *Config) (*server.Server, *internalUser, error) {
+	opts, err := embeddedOptions(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	var self *internalUser
+	if authRequired(opts) {
+		if self, err = newInternalUser(); err != nil {
+			return nil, nil, err
+		}
+		self.grant(opts)
+	}
+	s, err := server.NewServer(opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("nats server: %w", err)
+	}
+	logger := natsLogger{l: cfg.Logger.With("lib", "nats-server"), fatal: make(chan string, 1)}
+	s.SetLogger(logger, false, false)
+	go s.Start()
+	if err := waitReady(s, logger.fatal, 10*time.Second); err != nil {
+		s.Shutdown()
+		return nil, nil, err
+	}
+	return s, self, nil
+}
+
+// embeddedOptions builds the embedded server's options: the config file's,
+// if any, under the node's flags.
+func embeddedOptions(cfg *Config) (*server.Options, error) {
+	opts := &server.Options{}
+	if cfg.NATSConfig != "" {
+		var err error
+		if opts, err = loadNATSConfig(cfg.NATSConfig); err != nil {
+			return nil, err
+		}
+	}
 	host, port, err := splitHostPort(cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	opts := &server.Options{
-		ServerName: cfg.Name,
-		Host:       host,
-		Port:       port,
-		NoSigs:     true, // without it SIGINT makes the server os.Exit, skipping Pebble's Close
-		NoLog:      true,
-		MaxPayload: cfg.maxPayload(),
-	}
+	opts.ServerName, opts.Host, opts.Port = cfg.Name, host, port
+	opts.NoSigs = true // without it SIGINT makes the server os.Exit, skipping Pebble's Close
+	opts.NoLog = true
+	opts.MaxPayload = cfg.maxPayload()
 	if cfg.JetStream {
 		opts.JetStream = true
 		opts.StoreDir = filepath.Join(cfg.DataDir, "jetstream")
@@ -41,21 +76,20 @@ func startEmbeddedNATS(cfg *Config) (*server.Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cluster-listen: %w", err)
 		}
-		opts.Cluster = server.ClusterOpts{Name: clusterName, Host: chost, Port: cport, PingInterval: 2 * time.Second}
-		opts.Routes = server.RoutesFromStr(strings.Join(cfg.Join, ","))
+		opts.Cluster.Host, opts.Cluster.Port = chost, cport
 	}
-	s, err := server.NewServer(opts)
-	if err != nil {
-		return nil, fmt.Errorf("nats server: %w", err)
+	if opts.Cluster.Port != 0 {
+		if opts.Cluster.Name == "" {
+			opts.Cluster.Name = clusterName
+		}
+		if opts.Cluster.PingInterval == 0 {
+			opts.Cluster.PingInterval = 2 * time.Second
+		}
+		if len(cfg.Join) > 0 {
+			opts.Routes = server.RoutesFromStr(strings.Join(cfg.Join, ","))
+		}
 	}
-	logger := natsLogger{l: cfg.Logger.With("lib", "nats-server"), fatal: make(chan string, 1)}
-	s.SetLogger(logger, false, false)
-	go s.Start()
-	if err := waitReady(s, logger.fatal, 10*time.Second); err != nil {
-		s.Shutdown()
-		return nil, err
-	}
-	return s, nil
+	return opts, nil
 }
 
 // waitReady waits until the server accepts clients. The server reports a
@@ -83,7 +117,7 @@ func waitReady(s *server.Server, fatal <-chan string, timeout time.Duration) err
 
 // connectNATS opens the node's client connection: in-process to the
 // embedded server, or over TCP to an external NATS cluster.
-func connectNATS(cfg *Config, s *server.Server) (*nats.Conn, error) {
+func connectNATS(cfg *Config, s *server.Server, self *internalUser) (*nats.Conn, error) {
 	opts := []nats.Option{
 		nats.Name("kvnode-" + cfg.Name),
 		nats.MaxReconnects(-1),
@@ -97,6 +131,9 @@ func connectNATS(cfg *Config, s *server.Server) (*nats.Conn, error) {
 		}),
 	}
 	if s != nil {
+		if self != nil {
+			opts = append(opts, self.option())
+		}
 		return nats.Connect("", append(opts, nats.InProcessServer(s))...)
 	}
 	return nats.Connect(cfg.NATSURL, append(opts, nats.RetryOnFailedConnect(false))...)

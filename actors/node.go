@@ -29,6 +29,7 @@ type Node struct {
 	db      *storage.DB
 	ns      *namespaceTable
 	natsSrv *server.Server
+	natsUser *internalUser // the node's own credential on natsSrv (nil: open server)
 	conn    transport.Conn // every message in or out: NATS, or memory in tests
 	system  *actor.ActorSystem
 	parts   []*actor.PID
@@ -104,6 +105,7 @@ func (n *Node) openStorage() error {
 		return fmt.Errorf("open data dir %s: %w", n.cfg.DataDir, err)
 	}
 	n.db = db
+	n.metrics.registry.MustRegister(newEngineCollector(db.Metrics))
 	ident, err := loadIdentity(db, n.cfg.Name)
 	if err != nil {
 		return err
@@ -124,13 +126,13 @@ func (n *Node) startNATS() error {
 		return nil
 	}
 	if n.cfg.NATSURL == "" {
-		s, err := startEmbeddedNATS(&n.cfg)
+		s, self, err := startEmbeddedNATS(&n.cfg)
 		if err != nil {
 			return err
 		}
-		n.natsSrv = s
+		n.natsSrv, n.natsUser = s, self
 	}
-	nc, err := connectNATS(&n.cfg, n.natsSrv)
+	nc, err := connectNATS(&n.cfg, n.natsSrv, n.natsUser)
 	if err != nil {
 		return fmt.Errorf("connect to nats: %w", err)
 	}
@@ -162,7 +164,7 @@ func (n *Node) startActors() {
 	// counted its hints: the record and hint gauges are right from the
 	// first scrape, and anti-entropy never compares a tree half built.
 	started.Wait()
-	n.router = newReplicaRouter(n.id, n.system.Root, n.parts, n.conn, n.cfg.ReplicaTimeout, int(n.cfg.maxPayload()), n.quit, n.goTracked)
+	n.router = newReplicaRouter(n.id, n.system.Root, n.parts, n.conn, n.cfg.ReplicaTimeout, int(n.cfg.maxPayload()), n.quit, n.goTracked, n.metrics.links)
 	self := n.selfInfo()
 	self.State, self.Ready = n.ringState.State, n.ringState.Ready
 	n.setView(newClusterView(n.cfg.Partitions, []members.Member{self}, nil, n.ns.maxN()))

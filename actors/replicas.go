@@ -92,11 +92,11 @@ type pendingCall struct {
 }
 
 func newReplicaRouter(self string, root *actor.RootContext, partitions []*actor.PID, conn transport.Conn,
-	timeout time.Duration, maxPayload int, quit <-chan struct{}, spawn func(func())) *replicaRouter {
+	timeout time.Duration, maxPayload int, quit <-chan struct{}, spawn func(func()), stats *linkMetrics) *replicaRouter {
 	r := &replicaRouter{self: self, root: root, partitions: partitions, conn: conn, timeout: timeout,
 		inbox: transport.NewInbox(), pending: map[uint64]pendingCall{}}
 	r.links = &links{self: self, conn: conn, quit: quit, spawn: spawn, limit: maxPayload / 2,
-		unreachable: r.failPeer, inbox: r.inbox, byPeer: map[string]*peerLink{}}
+		unreachable: r.failPeer, inbox: r.inbox, stats: stats, byPeer: map[string]*peerLink{}}
 	return r
 }
 
@@ -123,6 +123,7 @@ func (r *replicaRouter) call(node string, c *replicaCall) {
 func (r *replicaRouter) onStatus(m *nats.Msg) {
 	suffix := m.Subject[strings.LastIndexByte(m.Subject, '.')+1:]
 	if peer, ok := strings.CutPrefix(suffix, peerStatusPrefix); ok && transport.IsNoResponders(m) {
+		r.links.undelivered(peer)
 		r.failPeer(peer)
 	}
 }

@@ -154,8 +154,10 @@ func TestJoinUnderLoad(t *testing.T) {
 	}()
 	n4 := cl.Add(func(o *testcluster.NodeOptions) { o.Extra = []string{"--handoff-rate", "32768"} })
 	n4.MustStart()
-	if code := httpStatus(n4, "/readyz"); code != 503 {
-		t.Errorf("/readyz of the joining node: %d, want 503 until it holds its replicas", code)
+	for _, probe := range []string{"/readyz", "/healthz"} {
+		if code := httpStatus(n4, probe); code != 503 {
+			t.Errorf("%s of the joining node: %d, want 503 until it holds its replicas", probe, code)
+		}
 	}
 	// Reads coordinated by the joining node itself, with R=1: it must not
 	// answer from partitions it has not received yet.

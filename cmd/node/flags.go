@@ -13,7 +13,10 @@ import (
 	"github.com/quorumkv/quorumkv/storage"
 )
 
-var errHelp = errors.New("help shown")
+var (
+	errHelp    = errors.New("help shown")
+	errVersion = errors.New("version shown")
+)
 
 const usageHeader = `kvnode runs one quorumkv node.
 
@@ -40,7 +43,9 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	fs.StringVar(&cfg.Name, "name", "", "node id, unique in the cluster ([A-Za-z0-9_-], fixed once the data dir exists; default: the stored id, else the host name)")
 	fs.StringVar(&cfg.DataDir, "data-dir", "./data", "directory of the node's Pebble DB and identity")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:4222", "embedded NATS server's client address (host:port) that kvcli and SDKs connect to")
-	fs.StringVar(&cfg.HTTPListen, "http-listen", "", "address for /healthz and Prometheus /metrics (host:port; empty: off)")
+	fs.StringVar(&cfg.HTTPListen, "http-listen", "", "address for the probes /livez, /readyz (alias /healthz) and Prometheus /metrics (host:port; empty: off)")
+	fs.BoolVar(&cfg.PProf, "pprof", false, "also serve Go's profiles on /debug/pprof at --http-listen")
+	fs.StringVar(&cfg.NATSConfig, "nats-config", "", "nats-server configuration file for the embedded server: authorization users and permissions, tls, cluster tls and authorization (the flags above still set the addresses and routes)")
 	fs.StringVar(&cfg.ClusterListen, "cluster-listen", "", "embedded NATS server's route address (host:port) that other nodes join (empty: a cluster of one)")
 	fs.StringVar(&join, "join", "", "comma-separated route URLs of other nodes, e.g. nats://hostA:6222,nats://hostB:6222")
 	fs.StringVar(&cfg.NATSURL, "nats-url", "", "connect to an existing NATS cluster at this URL instead of embedding a server")
@@ -70,6 +75,8 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	fs.DurationVar(&cfg.TombstoneGrace, "tombstone-grace", 4*time.Hour, "how long a tombstone every home replica holds is kept before it is reaped (at least hint-max-age + max-request-timeout)")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&logFormat, "log-format", "text", "text or json (logs go to stderr)")
+	var version bool
+	fs.BoolVar(&version, "version", false, "print the version and commit, and exit")
 	if err := applyEnv(fs, getenv); err != nil {
 		return cfg, nil, err
 	}
@@ -81,6 +88,9 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	}
 	if fs.NArg() > 0 {
 		return cfg, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if version {
+		return cfg, nil, errVersion
 	}
 	logger, err := newLogger(logLevel, logFormat)
 	if err != nil {

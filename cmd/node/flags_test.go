@@ -41,3 +41,16 @@ func TestBadFlags(t *testing.T) {
 		t.Error("bad env value accepted")
 	}
 }
+
+func TestVersionAndSecurityFlags(t *testing.T) {
+	if _, _, err := parseFlags([]string{"--version"}, env(nil)); err != errVersion {
+		t.Fatalf("--version: %v", err)
+	}
+	cfg, _, err := parseFlags([]string{"--nats-config", "/etc/kv/nats.conf", "--pprof"}, env(nil))
+	if err != nil || cfg.NATSConfig != "/etc/kv/nats.conf" || !cfg.PProf {
+		t.Fatalf("nats-config and pprof: %+v %v", cfg, err)
+	}
+	if _, _, err := parseFlags([]string{"--nats-config", "x.conf", "--nats-url", "nats://127.0.0.1:4222"}, env(nil)); err == nil {
+		t.Fatal("nats-config with nats-url accepted")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/quorumkv/quorumkv/actors"
+	"github.com/quorumkv/quorumkv/internal/buildinfo"
 )
 
 func main() {
@@ -29,7 +30,11 @@ func run(args []string) int {
 	}
 	cfg, logger, err := parseFlags(args, os.Getenv)
 	if err != nil {
-		if err == errHelp {
+		switch err {
+		case errHelp:
+			return 0
+		case errVersion:
+			fmt.Println(buildinfo.String("kvnode"))
 			return 0
 		}
 		fmt.Fprintln(os.Stderr, "kvnode:", err)

@@ -80,7 +80,7 @@ func (c *Cluster) WaitSettled(timeout time.Duration, nodes ...*Node) {
 // Settled reports whether n sees exactly the nodes of want as members,
 // each up and active.
 func Settled(n *Node, want []*Node) bool {
-	cl, err := client.Connect(n.URL())
+	cl, err := client.Connect(n.URL(), n.Opts.Dial...)
 	if err != nil {
 		return false
 	}
@@ -129,7 +129,7 @@ func (c *Cluster) WaitMembers(timeout time.Duration, expectUp ...*Node) {
 
 // UpMembers asks node n itself which members it sees as up.
 func UpMembers(n *Node) ([]string, error) {
-	cl, err := client.Connect(n.URL())
+	cl, err := client.Connect(n.URL(), n.Opts.Dial...)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (c *Cluster) Client(n *Node) *client.Client {
 // Connect connects the SDK to node n; it is closed when the test ends.
 func Connect(t testing.TB, n *Node) *client.Client {
 	t.Helper()
-	cl, err := client.Connect(n.URL())
+	cl, err := client.Connect(n.URL(), n.Opts.Dial...)
 	if err != nil {
 		t.Fatalf("connect to %s: %v", n.Opts.Name, err)
 	}

@@ -2,6 +2,8 @@ package testcluster
 
 import (
 	"fmt"
+
+	"github.com/quorumkv/quorumkv/client"
 	"net"
 	"net/http"
 	"os"
@@ -25,6 +27,9 @@ type NodeOptions struct {
 	Clustered  bool     // open a route port
 	NATSURL    string   // use this NATS server instead of embedding one
 	Extra      []string // more flags
+	// Dial are the SDK's connect options for this node (credentials,
+	// TLS), used by Connect and the cluster's waits.
+	Dial []client.ConnectOption
 	// Host is the address the node listens on and is reached at (all of
 	// its ports); empty means 127.0.0.1.
 	Host string
@@ -88,7 +93,7 @@ func (n *Node) URL() string {
 // RouteURL is the node's NATS route URL, for other nodes' --join.
 func (n *Node) RouteURL() string { return fmt.Sprintf("nats://%s", n.addr(n.ClusterPort)) }
 
-// HTTPURL is the base URL of the node's /healthz and /metrics.
+// HTTPURL is the base URL of the node's probes and /metrics.
 func (n *Node) HTTPURL() string { return "http://" + n.addr(n.HTTPPort) }
 
 // addr is host:port on the node's listen host.
@@ -182,11 +187,12 @@ func (n *Node) waitListening(timeout time.Duration) error {
 	return fmt.Errorf("kvnode did not listen on %d within %v", n.ClientPort, timeout)
 }
 
-// healthy reports whether the node's /healthz answers 200, which it does
-// only once the node serves requests.
+// healthy reports whether the node's /livez answers 200, which it does
+// only once the node serves requests: the HTTP server starts last. (Not
+// /readyz: a joining node serves long before it is ready.)
 func (n *Node) healthy() bool {
 	c := http.Client{Timeout: 200 * time.Millisecond}
-	resp, err := c.Get(n.HTTPURL() + "/healthz")
+	resp, err := c.Get(n.HTTPURL() + "/livez")
 	if err != nil {
 		return false
 	}
