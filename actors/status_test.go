@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,5 +94,25 @@ func TestNamespaceCreateDefaultsToThreeReplicas(t *testing.T) {
 		&messages.NamespaceCreateRequest{Namespace: &messages.Namespace{Name: "carts"}}, again)
 	if again.Error != nil || again.GetNamespace().GetN() != 3 {
 		t.Fatalf("repeat: %v", again)
+	}
+}
+
+func TestValueTooLargeNamesKeyAndLimit(t *testing.T) {
+	n := startTestNode(t, storage.SyncNone)
+	nc, err := nats.Connect(n.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	resp := &messages.PutResponse{}
+	request(t, nc, messages.SubjectPut, &messages.PutRequest{Key: "photo", Value: make([]byte, 1<<20+1)}, resp)
+	e := resp.GetError()
+	if e.GetCode() != messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE {
+		t.Fatalf("want VALUE_TOO_LARGE, got %v", e)
+	}
+	for _, want := range []string{`"photo"`, "1048577 bytes", "limit of 1048576 bytes", "--max-value-bytes"} {
+		if !strings.Contains(e.GetMessage(), want) {
+			t.Errorf("message %q lacks %q", e.GetMessage(), want)
+		}
 	}
 }
