@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/quorumkv/quorumkv/internal/buildinfo"
 	"github.com/quorumkv/quorumkv/members"
 	"github.com/quorumkv/quorumkv/messages"
 )
@@ -101,6 +102,7 @@ func (n *Node) handleStatus(m *nats.Msg) {
 func (n *Node) status() *messages.StatusResponse {
 	v := n.view.Load()
 	resp := &messages.StatusResponse{Node: n.id, Partitions: uint32(n.cfg.Partitions)}
+	n.fillLocalStatus(resp)
 	primary, replica, slots := v.ownership(3)
 	for _, st := range n.memberStatus() {
 		id := st.Member.ID
@@ -125,6 +127,22 @@ func (n *Node) status() *messages.StatusResponse {
 		resp.Namespaces = append(resp.Namespaces, st)
 	}
 	return resp
+}
+
+// fillLocalStatus adds what the answering node knows of itself alone: its
+// build and its store. Records are the partitions' own counts (every key
+// with a value or a tombstone, once per namespace), exact since each
+// partition counted its keys at start and kept count on every write; the
+// disk size and the partitions held come from the store.
+func (n *Node) fillLocalStatus(resp *messages.StatusResponse) {
+	resp.Version, resp.Commit = buildinfo.Version(), buildinfo.Commit()
+	resp.Records = uint64(max(0, n.metrics.records.Load()))
+	st, err := n.db.Stats()
+	if err != nil {
+		n.log.Warn("status: cannot measure the store", "err", err)
+		return
+	}
+	resp.DiskBytes, resp.PartitionsHeld = st.DiskBytes, uint32(st.PartitionsHeld)
 }
 
 // memberStatus asks the membership actor for its table.

@@ -152,7 +152,8 @@ func (n *Node) handlePut(m *nats.Msg) {
 	}
 	if len(req.Value) > n.cfg.MaxValueBytes {
 		n.reject(m, "put", errorf(messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE,
-			"value is %d bytes, the limit is %d", len(req.Value), n.cfg.MaxValueBytes), &messages.PutResponse{})
+			"value of key %q is %d bytes, over this node's limit of %d bytes (--max-value-bytes); store large objects elsewhere and keep a reference here",
+			req.Key, len(req.Value), n.cfg.MaxValueBytes), &messages.PutResponse{})
 		return
 	}
 	sc, ctx, err := n.prepareWrite(req.Namespace, req.Key, req.Options, req.Context)

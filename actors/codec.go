@@ -2,6 +2,7 @@ package actors
 
 import (
 	"encoding/base64"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -12,20 +13,38 @@ import (
 )
 
 // wantsJSON reports whether a request is protojson rather than protobuf.
+// It matches as HTTP does: the header name in any case (NATS headers are
+// a case-sensitive map, so every key is looked at), the media type in any
+// case, and parameters such as "; charset=utf-8" ignored.
 func wantsJSON(m *nats.Msg) bool {
-	return m.Header != nil && m.Header.Get(messages.HeaderContentType) == messages.ContentTypeJSON
+	for name, values := range m.Header {
+		if strings.EqualFold(name, messages.HeaderContentType) && len(values) > 0 {
+			return isJSONMediaType(values[0])
+		}
+	}
+	return false
+}
+
+// isJSONMediaType reports whether a Content-Type value names application/json.
+func isJSONMediaType(v string) bool {
+	mediaType, _, _ := strings.Cut(v, ";")
+	return strings.EqualFold(strings.TrimSpace(mediaType), messages.ContentTypeJSON)
 }
 
 // decodeRequest reads an API request in the encoding the client chose.
 func decodeRequest(m *nats.Msg, into proto.Message) *apiError {
-	var err error
+	name := into.ProtoReflect().Descriptor().Name()
 	if wantsJSON(m) {
-		err = protojson.Unmarshal(m.Data, into)
-	} else {
-		err = proto.Unmarshal(m.Data, into)
+		if err := protojson.Unmarshal(m.Data, into); err != nil {
+			return errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST,
+				"the request is not a valid JSON %s: %s", name, protoErrorText(err))
+		}
+		return nil
 	}
-	if err != nil {
-		return errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST, "%v", err)
+	if err := proto.Unmarshal(m.Data, into); err != nil {
+		return errorf(messages.ErrorCode_ERROR_CODE_MALFORMED_REQUEST,
+			"the request is not a valid protobuf %s (%s); a JSON request needs the header Content-Type: application/json",
+			name, protoErrorText(err))
 	}
 	return nil
 }
@@ -53,6 +72,9 @@ func (n *Node) respond(m *nats.Msg, resp proto.Message) {
 	}
 }
 
+// contextAdvice ends every bad-context error: the token is opaque.
+const contextAdvice = "send back a context exactly as a get or put returned it, or none for a blind write"
+
 // encodeContextToken is the client-facing form of a causal context.
 func encodeContextToken(v vclock.VV) string {
 	return base64.RawURLEncoding.EncodeToString(vclock.EncodeContext(v))
@@ -64,11 +86,13 @@ func decodeContextToken(s string) (vclock.VV, *apiError) {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return nil, errorf(messages.ErrorCode_ERROR_CODE_BAD_CONTEXT, "not base64url: %v", err)
+		return nil, errorf(messages.ErrorCode_ERROR_CODE_BAD_CONTEXT,
+			"the context is not base64url (%v); %s", err, contextAdvice)
 	}
 	v, err := vclock.DecodeContext(b)
 	if err != nil {
-		return nil, errorf(messages.ErrorCode_ERROR_CODE_BAD_CONTEXT, "%v", err)
+		return nil, errorf(messages.ErrorCode_ERROR_CODE_BAD_CONTEXT,
+			"the context is malformed (%s); %s", contextErrorText(err), contextAdvice)
 	}
 	return v, nil
 }

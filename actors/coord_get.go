@@ -66,7 +66,7 @@ func (g *getCoordinator) send(e quorumEffect) {
 }
 
 func (g *getCoordinator) answer(e quorumEffect) {
-	err := answerError(e.Err)
+	err := forKey(answerError(e.Err), g.ns, g.key, g.plan.Timeout)
 	resp := &messages.GetResponse{Error: err.proto()}
 	if err == nil {
 		live := e.Record.Live()

@@ -61,7 +61,7 @@ func (p *putCoordinator) send(e quorumEffect) {
 }
 
 func (p *putCoordinator) answer(e quorumEffect) {
-	err := answerError(e.Err)
+	err := forKey(answerError(e.Err), p.ns, p.key, p.plan.Timeout)
 	op := "put"
 	if p.isDelete {
 		op = "delete"

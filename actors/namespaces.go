@@ -15,6 +15,11 @@ import (
 // DefaultNamespace always exists: N=3, R=2, W=2, siblings.
 const DefaultNamespace = "default"
 
+// defaultReplicas is the N of a namespace created without one (n=0 on the
+// wire, absent in JSON): three copies survive one lost node with a
+// majority quorum (R=W=2) still available, as in Dynamo and Riak.
+const defaultReplicas = 3
+
 // maxReplicas bounds a namespace's N: more replicas than this is a
 // configuration mistake, not a durability choice.
 const maxReplicas = 16
@@ -35,7 +40,7 @@ type namespaceTable struct {
 }
 
 func defaultNamespace() *messages.Namespace {
-	return &messages.Namespace{Name: DefaultNamespace, N: 3, R: 2, W: 2}
+	return &messages.Namespace{Name: DefaultNamespace, N: defaultReplicas, R: 2, W: 2}
 }
 
 // loadNamespaces reads the table from the data dir.
@@ -74,18 +79,22 @@ func (t *namespaceTable) list() []*messages.Namespace {
 	return out
 }
 
-// validateNamespace checks a definition and fills R and W with a majority of
-// N when they are zero.
+// validateNamespace checks a definition and fills the defaults: N=3 when
+// it is zero, then R and W with a majority of N when they are zero.
 func validateNamespace(ns *messages.Namespace) *apiError {
+	if ns == nil {
+		return errorf(messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, "the request has no namespace definition")
+	}
 	bad := func(f string, a ...any) *apiError {
-		return errorf(messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, "namespace: "+f, a...)
+		return errorf(messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, "namespace %q: "+f, append([]any{ns.Name}, a...)...)
+	}
+	if ns.N == 0 {
+		ns.N = defaultReplicas
 	}
 	switch {
-	case ns == nil:
-		return bad("missing definition")
 	case !namespaceNamePattern.MatchString(ns.Name):
-		return bad("name %q: want 1-64 of [A-Za-z0-9_.-]", ns.Name)
-	case ns.N < 1 || ns.N > maxReplicas:
+		return bad("the name must be 1 to 64 of A-Z a-z 0-9 _ . -")
+	case ns.N > maxReplicas:
 		return bad("n=%d: want 1..%d", ns.N, maxReplicas)
 	case ns.Mode != messages.ConflictMode_CONFLICT_MODE_SIBLINGS && ns.Mode != messages.ConflictMode_CONFLICT_MODE_LWW:
 		return bad("unknown conflict mode %d", ns.Mode)

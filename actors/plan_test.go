@@ -53,11 +53,14 @@ func TestValidateNamespace(t *testing.T) {
 	if err := validateNamespace(good); err != nil || good.R != 3 || good.W != 3 {
 		t.Fatalf("defaults to a majority: %+v %v", good, err)
 	}
+	unset := &messages.Namespace{Name: "carts"}
+	if err := validateNamespace(unset); err != nil || unset.N != 3 || unset.R != 2 || unset.W != 2 {
+		t.Fatalf("no n: want the default n=3 r=2 w=2, got %+v %v", unset, err)
+	}
 	for _, bad := range []*messages.Namespace{
 		nil,
 		{Name: "", N: 3},
 		{Name: "has space", N: 3},
-		{Name: "x", N: 0},
 		{Name: "x", N: maxReplicas + 1},
 		{Name: "x", N: 3, R: 4},
 		{Name: "x", N: 3, Mode: 9},
