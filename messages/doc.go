@@ -4,9 +4,11 @@
 // travel on.
 //
 // Rules:
-//   - Clients publish only under kv.api.>; nodes talk to each other only
-//     under kv.internal.>, so NATS permissions can give clients kv.api.> and
-//     nothing else.
+//   - Clients publish only under kv.api.> (data operations, the namespace
+//     list, status); operators also under kv.admin.> (namespace create,
+//     hints, repair, membership changes); nodes talk to each other only
+//     under kv.internal.>. NATS permissions can so give each role its
+//     prefix and nothing else.
 //   - Every API request is answered, and every failure carries an Error with
 //     a machine-readable ErrorCode. Not found is an answer (found=false).
 //   - A request with header Content-Type: application/json is read and

@@ -1330,9 +1330,9 @@ type StatusResponse struct {
 	// The answering node's build: release version and VCS commit.
 	Version string `protobuf:"bytes,6,opt,name=version,proto3" json:"version,omitempty"`
 	Commit  string `protobuf:"bytes,7,opt,name=commit,proto3" json:"commit,omitempty"`
-	// Records (values and tombstones, one per key) the answering node
-	// stores, over every partition it holds; an estimate from the storage
-	// engine's statistics.
+	// Records (values and tombstones, one per key and namespace) the
+	// answering node stores over every partition it holds, as its
+	// partitions count them.
 	Records uint64 `protobuf:"varint,8,opt,name=records,proto3" json:"records,omitempty"`
 	// Bytes the answering node's store takes on disk.
 	DiskBytes uint64 `protobuf:"varint,9,opt,name=disk_bytes,json=diskBytes,proto3" json:"disk_bytes,omitempty"`

@@ -54,7 +54,7 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	fs.IntVar(&cfg.Partitions, "partitions", 256, "partition count Q of the cluster (a power of two, fixed for the cluster's life; every node must agree)")
 	fs.BoolVar(&cfg.JetStream, "jetstream", false, "also enable JetStream in the embedded NATS server (quorumkv does not use it; for side-by-side benchmarks)")
 	fs.StringVar(&syncMode, "sync", "always", "durability: always (fsync before acknowledging, group-committed) or none (leave flushing to the OS)")
-	fs.IntVar(&cfg.MaxValueBytes, "max-value-bytes", 1<<20, "largest value accepted, in bytes (the NATS max payload follows it)")
+	fs.IntVar(&cfg.MaxValueBytes, "max-value-bytes", 1<<20, "largest value accepted, in bytes (the NATS max payload follows it, with room for JSON's base64)")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", 5*time.Second, "quorum timeout for requests that name none")
 	fs.DurationVar(&cfg.MaxRequestTimeout, "max-request-timeout", time.Minute, "longest timeout a request may ask for")
 	var antiEntropy bool
