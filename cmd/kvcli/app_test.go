@@ -25,6 +25,9 @@ type fakeStore struct {
 	warning string
 	list    []client.Namespace
 	status  *messages.StatusResponse
+	// statusOf, when set, is each node's own status (node "" is the node
+	// kvcli is connected to); a node it has none for does not answer.
+	statusOf func(node string) *messages.StatusResponse
 
 	calls   []string
 	gets    []request
@@ -93,6 +96,13 @@ func (f *fakeStore) Status(_ context.Context, node string) (*nodeStatus, error) 
 	f.calls = append(f.calls, strings.TrimSpace("status "+node))
 	if err := f.adminErr[node]; err != nil {
 		return nil, err
+	}
+	if f.statusOf != nil {
+		st := f.statusOf(node)
+		if st == nil {
+			return nil, errDown
+		}
+		return statusFromWire(st), nil
 	}
 	if f.statusFn != nil {
 		st, err := f.statusFn()

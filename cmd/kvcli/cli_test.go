@@ -40,7 +40,9 @@ func TestParseInterleaved(t *testing.T) {
 		{"get k -o json --namespace ns --r 1 --sloppy", "get", []string{"k"},
 			func(o options) bool { return o.output == "json" && o.namespace == "ns" && o.r == 1 && o.sloppy }},
 		{"--server nats://h:1 status --json --timeout 2s", "status", nil,
-			func(o options) bool { return o.conn.server == "nats://h:1" && o.json && o.conn.timeout == 2*time.Second }},
+			func(o options) bool {
+				return o.conn.server == "nats://h:1" && o.json && o.conn.timeout == 2*time.Second
+			}},
 		{"ns create users --n 5 --r 3 --w 3 --mode lww", "ns create", []string{"users"},
 			func(o options) bool { return o.n == 5 && o.r == 3 && o.w == 3 && o.mode == "lww" }},
 		{"ns --n 5 create users", "ns create", []string{"users"}, func(o options) bool { return o.n == 5 }},

@@ -148,7 +148,11 @@ func connectError(server string, err error) error {
 		return fmt.Errorf("%w: %s does not offer TLS; use a nats:// URL", errTLSFailed, server)
 	case errors.As(err, &unknownCA), errors.As(err, &badHost), errors.As(err, &badCert),
 		strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"), strings.Contains(msg, "certificate"):
-		return fmt.Errorf("%w: %s: %s", errTLSFailed, server, msg)
+		hint := ""
+		if errors.As(err, &unknownCA) || strings.Contains(msg, "unknown authority") {
+			hint = " (hint: --tls-ca names the CA that signed the server's certificate)"
+		}
+		return fmt.Errorf("%w: %s: %s%s", errTLSFailed, server, msg, hint)
 	case errors.Is(err, nats.ErrNoServers):
 		return fmt.Errorf("%w: cannot connect to %s", client.ErrNoServers, server)
 	}

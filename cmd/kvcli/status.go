@@ -150,9 +150,9 @@ func (cs *clusterStatus) sightings(id string) []seen {
 // agreed is the value of a member's field the views agree on: its own
 // view's where it answered, else the most common; then the viewers that
 // see something else, as "(n2: joining, n3: leaving)".
-func agreed(views []seen, of func(memberStatus) string, own string) (string, string) {
+func agreed(views []seen, of func(memberStatus) string, own string, hasOwn bool) (string, string) {
 	base := own
-	if base == "" {
+	if !hasOwn {
 		count := map[string]int{}
 		for _, v := range views {
 			count[of(v.m)]++
@@ -165,7 +165,7 @@ func agreed(views []seen, of func(memberStatus) string, own string) (string, str
 	}
 	var differ []string
 	for _, v := range views {
-		if of(v.m) != base {
+		if of(v.m) != base && v.by != v.m.ID {
 			differ = append(differ, v.by+": "+orDash(of(v.m)))
 		}
 	}
@@ -200,11 +200,7 @@ func (cs *clusterStatus) row(id string) memberRow {
 	for _, v := range r.views {
 		r.addr = cmp.Or(r.addr, v.m.Addr)
 	}
-	ownState := ""
-	if r.self != nil {
-		ownState = cmp.Or(own.State, "-")
-	}
-	r.state, r.stateOf = agreed(r.views, func(m memberStatus) string { return m.State }, ownState)
+	r.state, r.stateOf = agreed(r.views, func(m memberStatus) string { return m.State }, own.State, r.self != nil)
 	r.ownership, r.hasOwnership = own.Ownership, own.State != ""
 	upOf := func(m memberStatus) string {
 		if m.Up {
@@ -214,12 +210,12 @@ func (cs *clusterStatus) row(id string) memberRow {
 	}
 	switch {
 	case r.self != nil:
-		r.up, r.upOf = agreed(r.views, upOf, "up")
+		r.up, r.upOf = agreed(r.views, upOf, "up", true)
 	case r.failed != nil:
-		_, r.upOf = agreed(r.views, upOf, "down")
+		_, r.upOf = agreed(r.views, upOf, "down", true)
 		r.up = "no answer"
 	default:
-		r.up, r.upOf = agreed(r.views, upOf, "")
+		r.up, r.upOf = agreed(r.views, upOf, "", false)
 	}
 	return r
 }
