@@ -116,6 +116,35 @@ func TestCredentialsAndPermissions(t *testing.T) {
 	}
 }
 
+// A user limited to kv.api.> gets the status, without the transfers
+// (kv.admin.>), and a note saying so.
+func TestStatusWithoutAdminPermission(t *testing.T) {
+	s := startSecureNATS(t, nil)
+	nc, err := nats.Connect(s.ClientURL(), nats.UserInfo("node", "node-pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	for _, subject := range []string{messages.SubjectStatus, messages.NodeAPISubject("n1", "status")} {
+		if _, err := nc.Subscribe(subject, func(m *nats.Msg) {
+			data, _ := proto.Marshal(membersStatus("n1"))
+			_ = m.Respond(data)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"KV_SERVER": s.ClientURL(), "NATS_USER": "app", "NATS_PASSWORD": "app-pw"}
+	got := runReal(env, "status", "--timeout", "20s")
+	if got.code != exitOK || !strings.HasPrefix(got.stdout, "1 of 1 members answered") ||
+		got.stderr != "kvcli: transfers not shown: permission denied: this user may not publish to "+
+			messages.AdminNodeSubject("n1", messages.AdminTransfers)+"\n" {
+		t.Fatalf("status as app = %+v", got)
+	}
+}
+
 func TestTLS(t *testing.T) {
 	dir := t.TempDir()
 	serverTLS, caFile := testCertificates(t, dir)

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -44,9 +45,19 @@ func runStatus(ctx context.Context, a *app, s store, inv *invocation) error {
 				nodes = append(nodes, asked{id: id, up: true})
 			}
 		}
+		denied := false
 		fanOut(nodes, true, func(node string) (client.TransfersReport, error) {
 			return s.Transfers(ctx, node)
 		}, func(n asked, r client.TransfersReport, err error) {
+			// A user who may not use the admin subjects still gets the
+			// status, without the transfers.
+			if errors.Is(err, errPermissionDenied) {
+				if !denied {
+					fmt.Fprintf(a.stderr, "kvcli: transfers not shown: %s\n", oneLine(err.Error()))
+				}
+				denied = true
+				return
+			}
 			if t.ok(n, err) {
 				moving = append(moving, r.Transfers...)
 			}
