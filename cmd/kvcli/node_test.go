@@ -536,3 +536,41 @@ func TestNodeCommandsReachTheWire(t *testing.T) {
 		t.Errorf("DecommissionRequests = %v", d)
 	}
 }
+
+func TestDecommissionJSONAndValue(t *testing.T) {
+	script := func() *fakeStore {
+		return departing([]client.TransfersReport{leaving(1, 4), leaving(4, 4), {Node: "n4", State: "left"}},
+			func(int) *messages.StatusResponse { return membersStatus("n1", "n2", "n3", "n4") })
+	}
+	got := runWith(t, script(), "", false, "node", "decommission", "n4", "-o", "json")
+	if got.code != exitOK || got.stderr != "" {
+		t.Fatalf("node decommission -o json = %+v", got)
+	}
+	var lines []departureLine
+	for _, line := range strings.Split(strings.TrimSpace(got.stdout), "\n") {
+		var l departureLine
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		lines = append(lines, l)
+	}
+	first, second, last := lines[0], lines[1], lines[len(lines)-1]
+	if first != (departureLine{Node: "n4", State: "leaving"}) ||
+		second.PartitionsHandedOff != 1 || second.PartitionsToHandOff != 4 || second.BytesMoved != 1<<20+1024 || second.Left ||
+		last != (departureLine{Node: "n4", State: "left", PartitionsHandedOff: 4, PartitionsToHandOff: 4, BytesMoved: last.BytesMoved, Left: true}) {
+		t.Fatalf("node decommission -o json:\n%s", got.stdout)
+	}
+	got = runWith(t, script(), "", false, "node", "decommission", "n4", "-o", "value")
+	if got.code != exitOK || got.stdout != "left\n" || !strings.Contains(got.stderr, "partitions handed off") {
+		t.Fatalf("node decommission -o value = %+v", got)
+	}
+	got = runWith(t, &fakeStore{decommissionState: "active"}, "", false, "node", "decommission", "n4", "--cancel", "-o", "value")
+	if got.code != exitOK || got.stdout != "active\n" {
+		t.Fatalf("node decommission --cancel -o value = %+v", got)
+	}
+	got = runWith(t, &fakeStore{}, "", false, "node", "remove", "n3", "-o", "json")
+	var r removeView
+	if err := json.Unmarshal([]byte(got.stdout), &r); err != nil || r != (removeView{Node: "n3", Removed: true}) {
+		t.Fatalf("node remove -o json = %+v: %v", got, err)
+	}
+}

@@ -101,38 +101,7 @@ func newRoot(a *app) *cobra.Command {
 		[]cobra.Completion{string(formatTable), string(formatJSON), string(formatValue)}, cobra.ShellCompDirectiveNoFileComp))
 	root.CompletionOptions.DisableDefaultCmd = false
 
-	groups := map[string]*cobra.Command{}
-	for i := range commands {
-		spec := &commands[i]
-		parent := root
-		words := strings.Fields(spec.name)
-		if len(words) == 2 {
-			parent = groups[words[0]]
-			if parent == nil {
-				parent = groupCommand(words[0])
-				groups[words[0]] = parent
-				root.AddCommand(parent)
-			}
-		}
-		c := spec.cobra(a, inv)
-		if len(words) == 1 {
-			groups[words[0]] = c
-		}
-		parent.AddCommand(c)
-	}
-	// cobra's completion command prints its usage, and succeeds, when
-	// given no shell or one it does not know.
-	root.InitDefaultCompletionCmd()
-	for _, c := range root.Commands() {
-		if c.Name() == "completion" {
-			c.Args, c.RunE = cobra.ArbitraryArgs, func(c *cobra.Command, args []string) error {
-				return subcommandError(c, args)
-			}
-		}
-	}
-	for _, g := range groups {
-		g.Short = cmp.Or(g.Short, "the "+strings.Join(subcommandNames(g), " and ")+" commands")
-	}
+	addCommands(root, a, inv)
 	return root
 }
 
@@ -187,6 +156,43 @@ func flagUsages(fs *pflag.FlagSet) string {
 		fmt.Fprintf(&b, "  %-*s  %s", width, r[0], r[1])
 	}
 	return b.String()
+}
+
+// addCommands adds the commands of the table, each under its group
+// ("ns" for "ns create"), and cobra's completion command.
+func addCommands(root *cobra.Command, a *app, inv *invocation) {
+	groups := map[string]*cobra.Command{}
+	for i := range commands {
+		spec := &commands[i]
+		parent := root
+		words := strings.Fields(spec.name)
+		if len(words) == 2 {
+			parent = groups[words[0]]
+			if parent == nil {
+				parent = groupCommand(words[0])
+				groups[words[0]] = parent
+				root.AddCommand(parent)
+			}
+		}
+		c := spec.cobra(a, inv)
+		if len(words) == 1 {
+			groups[words[0]] = c
+		}
+		parent.AddCommand(c)
+	}
+	// cobra's completion command prints its usage, and succeeds, when
+	// given no shell or one it does not know.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args, c.RunE = cobra.ArbitraryArgs, func(c *cobra.Command, args []string) error {
+				return subcommandError(c, args)
+			}
+		}
+	}
+	for _, g := range groups {
+		g.Short = cmp.Or(g.Short, "the "+strings.Join(subcommandNames(g), " and ")+" commands")
+	}
 }
 
 // globalFlags defines the flags every command takes.

@@ -39,29 +39,7 @@ func runStatus(ctx context.Context, a *app, s store, inv *invocation) error {
 	}
 	var moving []client.Transfer
 	if inv.out != formatValue {
-		var nodes []asked
-		for _, id := range cs.ids {
-			if cs.views[id] != nil {
-				nodes = append(nodes, asked{id: id, up: true})
-			}
-		}
-		denied := false
-		fanOut(nodes, true, func(node string) (client.TransfersReport, error) {
-			return s.Transfers(ctx, node)
-		}, func(n asked, r client.TransfersReport, err error) {
-			// A user who may not use the admin subjects still gets the
-			// status, without the transfers.
-			if errors.Is(err, errPermissionDenied) {
-				if !denied {
-					fmt.Fprintf(a.stderr, "kvcli: transfers not shown: %s\n", oneLine(err.Error()))
-				}
-				denied = true
-				return
-			}
-			if t.ok(n, err) {
-				moving = append(moving, r.Transfers...)
-			}
-		})
+		moving = transfersUnderWay(ctx, a, s, cs, &t)
 	}
 	switch inv.out {
 	case formatJSON:
@@ -82,6 +60,36 @@ func runStatus(ctx context.Context, a *app, s store, inv *invocation) error {
 		return exitStatus(exitError)
 	}
 	return nil
+}
+
+// transfersUnderWay asks the members that answered for the transfers
+// they take part in.
+func transfersUnderWay(ctx context.Context, a *app, s store, cs *clusterStatus, t *tally) []client.Transfer {
+	var nodes []asked
+	for _, id := range cs.ids {
+		if cs.views[id] != nil {
+			nodes = append(nodes, asked{id: id, up: true})
+		}
+	}
+	var moving []client.Transfer
+	denied := false
+	fanOut(nodes, true, func(node string) (client.TransfersReport, error) {
+		return s.Transfers(ctx, node)
+	}, func(n asked, r client.TransfersReport, err error) {
+		// A user who may not use the admin subjects still gets the
+		// status, without the transfers.
+		if errors.Is(err, errPermissionDenied) {
+			if !denied {
+				fmt.Fprintf(a.stderr, "kvcli: transfers not shown: %s\n", oneLine(err.Error()))
+			}
+			denied = true
+			return
+		}
+		if t.ok(n, err) {
+			moving = append(moving, r.Transfers...)
+		}
+	})
+	return moving
 }
 
 // gatherStatus asks node alone, or the connected node for the members and
