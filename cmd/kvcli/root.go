@@ -79,6 +79,7 @@ func newRoot(a *app) *cobra.Command {
 		Short:         "kvcli talks to a quorumkv cluster over NATS",
 		Long:          rootAbout,
 		Version:       buildinfo.String("kvcli"),
+		Annotations:   map[string]string{"group": "yes"},
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.ArbitraryArgs,
@@ -264,13 +265,20 @@ func flagError(c *cobra.Command, err error) error {
 		if takers := commandsTaking(c.Root(), name); len(takers) > 0 {
 			return usageErrorf(cmd, "unknown flag --%s (it applies to %s)", name, strings.Join(takers, ", "))
 		}
-		return usageErrorf(cmd, "unknown flag --%s", name)
+		return usageErrorf(cmd, "unknown flag --%s%s", name, dashHint)
+	}
+	if strings.HasPrefix(msg, "unknown shorthand flag: ") {
+		return usageErrorf(cmd, "%s%s", msg, dashHint)
 	}
 	if rest, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
 		return usageErrorf(cmd, "flag %s needs an argument", strings.Trim(rest, "'"))
 	}
 	return usageErrorf(cmd, "%s", msg)
 }
+
+// dashHint follows an unknown flag, which may be an argument that starts
+// with '-'.
+const dashHint = " (a key or value that starts with '-' goes after \"--\")"
 
 // commandsTaking lists the commands under c that take the flag name.
 func commandsTaking(c *cobra.Command, name string) []string {
