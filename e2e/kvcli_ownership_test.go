@@ -48,15 +48,15 @@ func TestKvcliOwnership(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("status: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
-	if !strings.Contains(out, "  RING  ") || !strings.Contains(out, "  OWNS") {
-		t.Fatalf("status has no RING and OWNS columns:\n%s", out)
+	if !strings.Contains(out, "  STATE  ") || !strings.Contains(out, "  OWNS  ") {
+		t.Fatalf("status has no STATE and OWNS columns:\n%s", out)
 	}
 	rows := statusRows(t, out)
 	for _, id := range []string{"n1", "n2", "n3"} {
-		// MEMBER ZONE WEIGHT STATE RING ...
+		// MEMBER ADDRESS ZONE WEIGHT STATE UP VERSION RECORDS DISK OWNS PARTITIONS
 		r := rows[id]
-		if len(r) < 5 || r[3] != "up" || r[4] != "active" || !strings.HasSuffix(r[len(r)-1], "%") {
-			t.Errorf("status row of %s = %q, want up, active and a share", id, r)
+		if len(r) != 11 || r[4] != "active" || r[5] != "up" || !strings.HasSuffix(r[9], "%") {
+			t.Errorf("status row of %s = %q, want active, up and a share", id, r)
 		}
 	}
 	if len(rows) != 3 || strings.Contains(out, "transfers in progress") {
@@ -85,7 +85,8 @@ func TestKvcliOwnership(t *testing.T) {
 		_, listed := statusRows(t, out)["n3"]
 		return !listed
 	})
-	if rows := statusRows(t, last); len(rows) != 2 || rows["n1"][4] != "active" || rows["n2"][4] != "active" {
+	if rows := statusRows(t, last); len(rows) != 2 || rows["n1"][4] != "active" || rows["n2"][4] != "active" ||
+		rows["n1"][5] != "up" {
 		t.Fatalf("status after the removal:\n%s", last)
 	}
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -101,11 +102,78 @@ func TestKvcliEndToEnd(t *testing.T) {
 	run("", 1, "put", "k", "v", "--context", "!!notatoken")
 	run("", 1, "get", "k", "--namespace", "nope")
 	run("", 1, "put", strings.Repeat("k", 1025), "v")
+	// Errors name the key and speak of the configured limit, not NATS's.
+	if _, errOut := run(strings.Repeat("x", 2<<20), 1, "put", "big"); !strings.Contains(errOut, `put "big": value too large`) ||
+		!strings.Contains(errOut, "limit of 1.0MiB (1048576 bytes") || strings.Contains(errOut, "NATS") {
+		t.Fatalf("put of 2MiB: %q", errOut)
+	}
+	if _, errOut := run("", 1, "put", "k", "v", "--context", "AAAA"); strings.Contains(errOut, "vclock") ||
+		!strings.Contains(errOut, `put "k": bad context`) {
+		t.Fatalf("put with a bad context: %q", errOut)
+	}
 	// Namespaces and status.
 	run("", 0, "ns", "create", "carts", "--n", "3", "--r", "2", "--w", "2", "--mode", "lww")
 	if out, _ := run("", 0, "ns", "list"); !strings.Contains(out, "carts") || !strings.Contains(out, "lww") {
 		t.Fatalf("ns list: %q", out)
 	}
+	// Without --n a namespace has N=3, as documented.
+	out, _ = run("", 0, "ns", "create", "plain", "-o", "json")
+	var created struct {
+		Name    string
+		N, R, W int
+		Mode    string
+	}
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.Name != "plain" || created.N != 3 ||
+		created.R != 2 || created.W != 2 || created.Mode != "siblings" {
+		t.Fatalf("ns create plain -o json = %q: %v", out, err)
+	}
+	out, _ = run("", 0, "ns", "list", "-o", "json")
+	var list struct {
+		Namespaces []struct {
+			Name    string
+			N       int
+			Mode    string
+			Created *string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatal(err)
+	}
+	modes := map[string]string{}
+	for _, ns := range list.Namespaces {
+		modes[ns.Name] = fmt.Sprintf("%d %s %v", ns.N, ns.Mode, ns.Created != nil)
+	}
+	if modes["carts"] != "3 lww true" || modes["plain"] != "3 siblings true" {
+		t.Fatalf("ns list -o json = %s", out)
+	}
+	if out, _ := run("", 0, "ns", "list", "-o", "value"); !strings.Contains(out, "\nplain\n") {
+		t.Fatalf("ns list -o value = %q", out)
+	}
+	// Output formats of the key commands.
+	out, _ = run("", 0, "put", "fmt", "text", "-o", "json")
+	var written struct{ Key, Namespace, Context string }
+	if err := json.Unmarshal([]byte(out), &written); err != nil || written.Key != "fmt" || written.Namespace != "default" ||
+		written.Context == "" {
+		t.Fatalf("put -o json = %q: %v", out, err)
+	}
+	if out, _ := run("", 0, "get", "fmt", "-o", "table"); !strings.Contains(out, `"text"`) {
+		t.Fatalf("get -o table = %q", out)
+	}
+	out, _ = run("", 0, "get", "fmt", "-o", "json")
+	var read struct {
+		Found  bool
+		Values []struct {
+			Text  *string
+			Bytes int
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &read); err != nil || !read.Found || len(read.Values) != 1 ||
+		*read.Values[0].Text != "text" || read.Values[0].Bytes != 4 {
+		t.Fatalf("get -o json = %q: %v", out, err)
+	}
+	// A flag a command does not take is a usage error.
+	run("", 2, "ns", "list", "--node", "solo")
+	run("", 2, "get", "fmt", "--w", "2")
 	if out, _ := run("", 0, "status"); !strings.Contains(out, "solo") || !strings.Contains(out, "up") {
 		t.Fatalf("status: %q", out)
 	}

@@ -8,10 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/quorumkv/quorumkv/client"
-	"github.com/quorumkv/quorumkv/messages"
 )
 
 // Exit statuses.
@@ -32,9 +29,12 @@ type app struct {
 	// with a newline.
 	tty bool
 	// dial connects to the cluster.
-	dial func(server string, timeout time.Duration) (store, error)
+	dial func(c conn) (store, error)
 	// now is the clock ages are measured against; nil means time.Now.
 	now func() time.Time
+	// parsed, when set, replaces running a command: tests of the command
+	// line see what it parsed to.
+	parsed func(inv *invocation)
 	// pollEvery is the pause between two looks at a departure under way
 	// (node decommission); 0 means a second.
 	pollEvery time.Duration
@@ -47,155 +47,47 @@ func (a *app) clock() time.Time {
 	return a.now()
 }
 
-// store is what the commands need of the SDK.
-type store interface {
-	Get(ctx context.Context, key string, o request) (*client.Result, error)
-	Put(ctx context.Context, key string, value []byte, o request) (string, error)
-	Delete(ctx context.Context, key string, o request) error
-	CreateNamespace(ctx context.Context, ns client.Namespace) (string, error)
-	ListNamespaces(ctx context.Context) ([]client.Namespace, error)
-	Status(ctx context.Context, node string) (*messages.StatusResponse, error)
-	Hints(ctx context.Context, node string) (client.HintsReport, error)
-	DrainHints(ctx context.Context, node, target string) (delivered, remaining uint64, err error)
-	RepairStatus(ctx context.Context, node string) (client.RepairReport, error)
-	RepairNow(ctx context.Context, node string, partition int) (exchanges int, keysRepaired uint64, err error)
-	Decommission(ctx context.Context, node string, o client.DecommissionOptions) (state string, err error)
-	Remove(ctx context.Context, node string, force bool) error
-	Transfers(ctx context.Context, node string) (client.TransfersReport, error)
-	Close()
-}
-
-// request holds the per-request options of a key command.
-type request struct {
-	namespace   string
-	r, w        int
-	strict      bool
-	sloppy      bool
-	token       string
-	contentType string
-	node        string
-}
-
-func requestOf(o options) request {
-	return request{namespace: o.namespace, r: o.r, w: o.w, strict: o.strict, sloppy: o.sloppy,
-		token: o.token, contentType: o.contentType, node: o.node}
-}
-
-// sdk converts a request to SDK options.
-func (q request) sdk() []client.Option {
-	opts := make([]client.Option, 0, 7)
-	if q.namespace != "" {
-		opts = append(opts, client.WithNamespace(q.namespace))
-	}
-	if q.r > 0 {
-		opts = append(opts, client.WithR(q.r))
-	}
-	if q.w > 0 {
-		opts = append(opts, client.WithW(q.w))
-	}
-	if q.strict {
-		opts = append(opts, client.Strict())
-	}
-	if q.sloppy {
-		opts = append(opts, client.Sloppy())
-	}
-	if q.token != "" {
-		opts = append(opts, client.WithContext(q.token))
-	}
-	if q.contentType != "" {
-		opts = append(opts, client.WithContentType(q.contentType))
-	}
-	if q.node != "" {
-		opts = append(opts, client.ViaNode(q.node))
-	}
-	return opts
-}
-
-// sdkStore is the store of a real cluster.
-type sdkStore struct{ c *client.Client }
-
-func dialSDK(server string, timeout time.Duration) (store, error) {
-	c, err := client.Connect(server, client.WithDefaultTimeout(timeout),
-		client.WithNATSOptions(nats.Name("kvcli"), nats.Timeout(timeout)))
-	if err != nil {
-		return nil, err
-	}
-	return sdkStore{c}, nil
-}
-
-func (s sdkStore) Get(ctx context.Context, key string, o request) (*client.Result, error) {
-	return s.c.Get(ctx, key, o.sdk()...)
-}
-
-func (s sdkStore) Put(ctx context.Context, key string, value []byte, o request) (string, error) {
-	return s.c.Put(ctx, key, value, o.sdk()...)
-}
-
-func (s sdkStore) Delete(ctx context.Context, key string, o request) error {
-	return s.c.Delete(ctx, key, o.sdk()...)
-}
-
-func (s sdkStore) CreateNamespace(ctx context.Context, ns client.Namespace) (string, error) {
-	return s.c.CreateNamespace(ctx, ns)
-}
-
-func (s sdkStore) ListNamespaces(ctx context.Context) ([]client.Namespace, error) {
-	return s.c.ListNamespaces(ctx)
-}
-
-func (s sdkStore) Status(ctx context.Context, node string) (*messages.StatusResponse, error) {
-	if node != "" {
-		return s.c.Status(ctx, client.ViaNode(node))
-	}
-	return s.c.Status(ctx)
-}
-
-func (s sdkStore) Hints(ctx context.Context, node string) (client.HintsReport, error) {
-	return s.c.Hints(ctx, node)
-}
-
-func (s sdkStore) DrainHints(ctx context.Context, node, target string) (uint64, uint64, error) {
-	return s.c.DrainHints(ctx, node, target)
-}
-
-func (s sdkStore) RepairStatus(ctx context.Context, node string) (client.RepairReport, error) {
-	return s.c.RepairStatus(ctx, node)
-}
-
-func (s sdkStore) RepairNow(ctx context.Context, node string, partition int) (int, uint64, error) {
-	return s.c.RepairNow(ctx, node, partition)
-}
-
-func (s sdkStore) Decommission(ctx context.Context, node string, o client.DecommissionOptions) (string, error) {
-	return s.c.Decommission(ctx, node, o)
-}
-
-func (s sdkStore) Remove(ctx context.Context, node string, force bool) error {
-	return s.c.Remove(ctx, node, force)
-}
-
-func (s sdkStore) Transfers(ctx context.Context, node string) (client.TransfersReport, error) {
-	return s.c.Transfers(ctx, node)
-}
-
-func (s sdkStore) Close() { s.c.Close() }
-
 // run runs one command line and returns the exit status.
 func (a *app) run(ctx context.Context, args []string) int {
-	inv, err := parse(args, a.getenv)
-	if err != nil {
-		return a.fail(err)
+	root := newRoot(a)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	var ran *ranError
+	if err != nil && !errors.As(err, &ran) && !isUsage(err) {
+		// What cobra itself refuses (a flag's value, an unknown command
+		// of a group) is a usage error.
+		err = usageErrorf("", "%s", err.Error())
 	}
-	if inv.cmd == "help" {
-		writeUsage(a.stdout, strings.Join(inv.args, " "))
-		return exitOK
+	return a.fail(err)
+}
+
+// ranError marks an error of a command that ran, as opposed to one of
+// the command line.
+type ranError struct{ err error }
+
+func (e *ranError) Error() string { return e.err.Error() }
+func (e *ranError) Unwrap() error { return e.err }
+
+// usageError is a command line kvcli cannot run: exit status 2.
+type usageError struct {
+	cmd string // the command it concerns, "" for none
+	msg string
+}
+
+func (e *usageError) Error() string {
+	if e.cmd == "" {
+		return e.msg + "; run 'kvcli --help' for usage"
 	}
-	s, err := a.dial(inv.opts.server, inv.opts.timeout)
-	if err != nil {
-		return a.fail(err)
-	}
-	defer s.Close()
-	return a.fail(findCommand(inv.cmd).run(ctx, a, s, inv))
+	return e.cmd + ": " + e.msg + "; run 'kvcli " + e.cmd + " --help' for usage"
+}
+
+func usageErrorf(cmd, format string, args ...any) error {
+	return &usageError{cmd: cmd, msg: fmt.Sprintf(format, args...)}
+}
+
+func isUsage(err error) bool {
+	var usage *usageError
+	return errors.As(err, &usage)
 }
 
 // exitStatus is an error that only sets the exit status: what there was
@@ -215,14 +107,13 @@ func (a *app) fail(err error) int {
 }
 
 func exitCode(err error) int {
-	var usage *usageError
 	var silent exitStatus
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &silent):
 		return int(silent)
-	case errors.As(err, &usage):
+	case isUsage(err):
 		return exitUsage
 	case errors.Is(err, client.ErrNotFound):
 		return exitNotFound

@@ -2,72 +2,105 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"slices"
 	"strings"
+
+	"github.com/spf13/pflag"
 )
 
-// command describes one kvcli command: its arguments, its usage and the
-// function that runs it.
+// command describes one kvcli command: its arguments, its flags, its usage
+// and the function that runs it.
 type command struct {
 	name             string // "put", "ns create"
 	args             string // "KEY [VALUE]"
 	minArgs, maxArgs int
 	summary          string
 	about            string
-	flags            []flagDoc
-	// unused names the global flags the command has no use for: its usage
-	// leaves them out.
-	unused []string
-	run    func(ctx context.Context, a *app, s store, inv *invocation) error
+	// flags defines the command's own flags onto o; the global ones are
+	// the root's.
+	flags func(fs *pflag.FlagSet, o *options)
+	// outputs says what each output format prints; the first is the
+	// default.
+	outputs []output
+	// offline commands do not talk to the cluster.
+	offline bool
+	run     func(ctx context.Context, a *app, s store, inv *invocation) error
 }
 
-// flagDoc is one line of a usage text.
-type flagDoc struct{ name, arg, help string }
+// output is what a command prints in one format.
+type output struct {
+	f    format
+	what string
+}
 
-// The flags as each command describes them.
-var (
-	fServer    = flagDoc{"server", "URL", "NATS URL of the cluster (default $" + serverEnv + ", else " + defaultServer + ")"}
-	fTimeout   = flagDoc{"timeout", "DURATION", "timeout of each request, e.g. 500ms (default 5s)"}
-	fNamespace = flagDoc{"namespace", "NS", `namespace (default "default")`}
-	fR         = flagDoc{"r", "N", "read quorum (default: the namespace's R)"}
-	fW         = flagDoc{"w", "N", "write quorum (default: the namespace's W)"}
-	fStrict    = flagDoc{"strict", "", "count only the N home replicas toward R and W"}
-	fSloppy    = flagDoc{"sloppy", "", "let fallback replicas count toward R and W (the default)"}
-	fContext   = flagDoc{"context", "TOKEN", "causal context to send, instead of reading the key first"}
-	fNoContext = flagDoc{"no-context", "", "send no context: a blind write"}
-	fJSON      = flagDoc{"json", "", "print protojson"}
-)
+func (spec *command) defaultOutput() format {
+	if len(spec.outputs) == 0 {
+		return formatTable
+	}
+	return spec.outputs[0].f
+}
 
-var fNode = flagDoc{"node", "ID", "have node ID coordinate the request (default: any node)"}
+// outputNote is the usage's paragraph on the output formats.
+func (spec *command) outputNote() string {
+	if len(spec.outputs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n\nOutput (-o; the first is the default; JSON shapes in docs/cli.md):")
+	for _, o := range spec.outputs {
+		b.WriteString("\n  " + string(o.f) + strings.Repeat(" ", 7-len(o.f)) + o.what)
+	}
+	return b.String()
+}
 
-// The flags of the maintenance commands, which ask nodes one by one
-// rather than have one coordinate.
-var (
-	fAskNode   = flagDoc{"node", "ID", "ask only node ID (default: every member)"}
-	fAskUpNode = flagDoc{"node", "ID", "ask only node ID (default: every member that is up)"}
-	fLineJSON  = flagDoc{"json", "", "print one JSON object per node and line"}
-	fAll       = flagDoc{"all", "", "show every tree, not only those with data"}
-	fPart      = flagDoc{"partition", "P", "only partition P (default: every partition)"}
-)
+// The flags, as each command defines them.
+func fNamespace(fs *pflag.FlagSet, o *options) {
+	fs.StringVar(&o.namespace, "namespace", "", "namespace `NS` of the key (default \"default\")")
+}
+func fR(fs *pflag.FlagSet, o *options) {
+	fs.IntVar(&o.r, "r", 0, "read quorum: `N` replicas must answer (default: the namespace's R)")
+}
+func fW(fs *pflag.FlagSet, o *options) {
+	fs.IntVar(&o.w, "w", 0, "write quorum: `N` replicas must acknowledge (default: the namespace's W)")
+}
+func fQuorum(fs *pflag.FlagSet, o *options) {
+	fs.BoolVar(&o.strict, "strict", false, "count only the N home replicas toward R and W")
+	fs.BoolVar(&o.sloppy, "sloppy", false, "let fallback replicas count toward R and W (the default)")
+}
+func fContext(fs *pflag.FlagSet, o *options) {
+	fs.StringVar(&o.token, "context", "", "causal context `TOKEN` to send, instead of reading the key first")
+	fs.BoolVar(&o.noContext, "no-context", false, "send no context: a blind write")
+}
 
-// The flags of the node commands.
-var (
-	fNoWait = flagDoc{"no-wait", "", "return once the node is leaving, without following its progress"}
-	fCancel = flagDoc{"cancel", "", "stop a decommission under way: the node stays and owns its partitions again"}
-	fForce  = flagDoc{"force", "", "accept leaving fewer nodes than some namespace's N, or a second departure at once"}
-	// Without --force, removal also refuses a node that is up.
-	fForceRemove = flagDoc{"force", "", "remove even a node that is up; accept fewer nodes than N, or a second departure"}
-)
+// fCoordinator is --node of a key command: which node coordinates it.
+func fCoordinator(fs *pflag.FlagSet, o *options) {
+	fs.StringVar(&o.node, "node", "", "have node `ID` coordinate the request (default: the node embedding the "+
+		"NATS server kvcli is connected to, else any node)")
+}
+
+// fAskNode is --node of a command that asks every member.
+func fAskNode(fs *pflag.FlagSet, o *options) {
+	fs.StringVar(&o.node, "node", "", "ask only node `ID` (default: every member)")
+}
+
+// fAskUpNode is --node of a command that asks every member that is up.
+func fAskUpNode(fs *pflag.FlagSet, o *options) {
+	fs.StringVar(&o.node, "node", "", "ask only node `ID` (default: every member that is up)")
+}
+
+// flagsOf combines flag definitions.
+func flagsOf(defs ...func(*pflag.FlagSet, *options)) func(*pflag.FlagSet, *options) {
+	return func(fs *pflag.FlagSet, o *options) {
+		for _, d := range defs {
+			d(fs, o)
+		}
+	}
+}
 
 // askEveryNote tells how the maintenance commands find the nodes to ask
 // and what a node that does not answer does to them.
 const askEveryNote = "The members come from the status of the node kvcli is connected to. A node\n" +
 	"that does not answer gets one line on stderr, the others are still asked,\n" +
 	"and the exit status is 1."
-
-var globalFlags = []flagDoc{fServer, fTimeout, fNode}
 
 var commands = []command{
 	{
@@ -76,47 +109,56 @@ var commands = []command{
 		about: "Without VALUE, put reads the value from stdin. Without --context it first\n" +
 			"reads KEY and sends back the context it saw, so the write replaces the\n" +
 			"current value(s); with --no-context the write is blind and, in a siblings\n" +
-			"namespace, sits beside a concurrent value. Put a VALUE that starts with\n" +
-			"'-' after \"--\". --json prints {\"context\": ...} of the version written.",
-		flags: []flagDoc{fNamespace, fR, fW, fStrict, fSloppy, fContext, fNoContext,
-			{"content-type", "CT", "content type stored with the value"}, fJSON},
+			"namespace, sits beside a concurrent value. Put a KEY or VALUE that starts\n" +
+			"with '-' after \"--\".",
+		flags: flagsOf(fNamespace, fR, fW, fQuorum, fContext, func(fs *pflag.FlagSet, o *options) {
+			fs.StringVar(&o.contentType, "content-type", "", "content `TYPE` stored with the value, e.g. application/json")
+		}, fCoordinator),
+		outputs: []output{{formatTable, "nothing"}, {formatJSON, `{"key", "namespace", "context"} of the version written`},
+			{formatValue, "the context of the version written"}},
 		run: runPut,
 	},
 	{
 		name: "get", args: "KEY", minArgs: 1, maxArgs: 1,
 		summary: "print the value of KEY",
-		about: "Prints the value's bytes as stored. Concurrent writes leave siblings:\n" +
-			"get then prints each on its own, separated by a newline, and says\n" +
-			"\"N siblings\" on stderr. Exit status 3 when the key is not found.\n" +
-			"--json prints {\"found\", \"values\": [{\"value\": base64, \"contentType\"}], \"context\"}.",
-		flags: []flagDoc{fNamespace, fR, fStrict, fSloppy, fJSON},
-		run:   runGet,
+		about: "Concurrent writes leave siblings: get prints each. Exit status 3 when the\n" +
+			"key is not found (in JSON too, which then says \"found\": false).",
+		flags: flagsOf(fNamespace, fR, fQuorum, fCoordinator),
+		outputs: []output{{formatValue, "the value's bytes as stored; siblings separated by a newline, and\n" +
+			"         \"N siblings\" on stderr"},
+			{formatTable, "a row per sibling: its content type, size and value"},
+			{formatJSON, `{"key", "namespace", "found", "values": [{"value": base64, "text",` + "\n" +
+				`         "contentType", "bytes"}], "context"}`}},
+		run: runGet,
 	},
 	{
 		name: "delete", args: "KEY", minArgs: 1, maxArgs: 1,
 		summary: "delete KEY",
 		about: "Without --context, delete first reads KEY and deletes what it saw.\n" +
 			"Deleting a missing key succeeds (exit status 0): delete is idempotent.",
-		flags: []flagDoc{fNamespace, fR, fW, fStrict, fSloppy, fContext, fNoContext},
-		run:   runDelete,
+		flags:   flagsOf(fNamespace, fR, fW, fQuorum, fContext, fCoordinator),
+		outputs: []output{{formatTable, "nothing"}, {formatJSON, `{"key", "namespace", "deleted": true}`}, {formatValue, "nothing"}},
+		run:     runDelete,
 	},
 	{
 		name: "status", args: "", maxArgs: 0,
-		summary: "show the cluster's members, under-replicated namespaces and transfers",
-		about: "Asks one node for its view: each member's zone, weight, up/down (STATE),\n" +
-			"place in the ring (RING: active; joining, while it receives the partitions\n" +
-			"it is to own; leaving, while it hands its partitions on), phi (the failure\n" +
-			"detector's suspicion), time since last heartbeat, the partitions it holds\n" +
-			"and its share of the replicas reads use (OWNS); then the namespaces it\n" +
-			"finds under-replicated. While the membership changes, it then asks every\n" +
-			"member that is up for the partitions it is receiving and prints them under\n" +
-			"\"transfers in progress\" (see 'kvcli help transfers'); a member that does\n" +
-			"not answer gets one line on stderr, and the exit status is 1.\n" +
-			"\n" +
-			"--json prints the answering node's view alone, as protojson; 'kvcli\n" +
-			"transfers --json' gives the transfers.",
-		flags: []flagDoc{fNode, fJSON},
-		run:   runStatus,
+		summary: "show every member as the members see each other",
+		about: "Asks every member (or only --node) for its status, all at once, each\n" +
+			"bounded by --timeout, and prints one row per member: its address, zone,\n" +
+			"weight, STATE in the ring (active; joining, while it receives the\n" +
+			"partitions it is to own; leaving, while it hands its partitions on), UP\n" +
+			"(whether it answered), its version, the records it stores and their size\n" +
+			"on disk, OWNS (its share of the replicas reads use) and the partitions it\n" +
+			"holds data of. Where the members disagree, the cell says who sees what:\n" +
+			"\"active (n2: joining)\". A member that does not answer shows as such, and\n" +
+			"the exit status is 1. Then come the namespaces some member finds\n" +
+			"under-replicated and, while the membership changes, the partitions moving\n" +
+			"to new owners (see 'kvcli help transfers').",
+		flags: fAskNode,
+		outputs: []output{{formatTable, "the members, under-replicated namespaces and transfers"},
+			{formatJSON, `{"partitions", "members": [...], "namespaces": [...], "transfers": [...]}`},
+			{formatValue, "the member ids, one a line"}},
+		run: runStatus,
 	},
 	{
 		name: "transfers", args: "", maxArgs: 0,
@@ -134,15 +176,11 @@ var commands = []command{
 			"started, the bytes it received and sent and the partitions it received\n" +
 			"in full.\n" +
 			"\n" + askEveryNote + "\n" +
-			"A member the status shows down is asked too, but its silence is no failure.\n" +
-			"\n" +
-			"--json prints one object per node: {\"node\", \"state\", \"partitionsGained\",\n" +
-			"\"partitionsReceived\", \"partitionsToHandOff\", \"partitionsHandedOff\",\n" +
-			"\"bytesReceived\", \"bytesSent\", \"partitionsCompleted\", \"transfers\":\n" +
-			"[{\"partition\", \"from\", \"to\", \"bytesDone\", \"bytesTotal\", \"records\",\n" +
-			"\"bytesPerSecond\", \"etaMs\", \"state\", \"reason\"}]}; an ETA not known is null.",
-		flags: []flagDoc{fAskNode, fLineJSON},
-		run:   runTransfers,
+			"A member the status shows down is asked too, but its silence is no failure.",
+		flags: fAskNode,
+		outputs: []output{{formatTable, "the transfers, then each node's part"},
+			{formatJSON, "one object per node and line"}, {formatValue, "the number of transfers under way"}},
+		run: runTransfers,
 	},
 	{
 		name: "hints", args: "", maxArgs: 0,
@@ -154,13 +192,11 @@ var commands = []command{
 			"target up (it delivers only then); then the totals, with the hints\n" +
 			"delivered and dropped since each node started.\n" +
 			"\n" + askEveryNote + "\n" +
-			"A member the status shows down is asked too, but its silence is no failure.\n" +
-			"\n" +
-			"--json prints one object per node: {\"node\", \"delivered\", \"dropped\",\n" +
-			"\"targets\": [{\"target\", \"count\", \"bytes\", \"oldest\", \"oldestAgeMs\",\n" +
-			"\"targetUp\"}]}; a time not known is null.",
-		flags: []flagDoc{fAskNode, fLineJSON},
-		run:   runHints,
+			"A member the status shows down is asked too, but its silence is no failure.",
+		flags: fAskNode,
+		outputs: []output{{formatTable, "a row per holder and target, then the totals"},
+			{formatJSON, "one object per node and line"}, {formatValue, "the number of hints held"}},
+		run: runHints,
 	},
 	{
 		name: "hints drain", args: "NODE", minArgs: 1, maxArgs: 1,
@@ -170,12 +206,11 @@ var commands = []command{
 			"holder how many it delivered and how many it still holds (NODE down\n" +
 			"again, say). Holders are asked one at a time and each answers when it is\n" +
 			"done: without --timeout, each may take up to 60s.\n" +
-			"\n" + askEveryNote + "\n" +
-			"\n" +
-			"--json prints one object per holder: {\"node\", \"target\", \"delivered\",\n" +
-			"\"remaining\"}.",
-		flags: []flagDoc{fAskUpNode, fLineJSON},
-		run:   runHintsDrain,
+			"\n" + askEveryNote,
+		flags: fAskUpNode,
+		outputs: []output{{formatTable, "a line per holder, then the total"},
+			{formatJSON, "one object per holder and line, as each answers"}, {formatValue, "the hints still held"}},
+		run: runHintsDrain,
 	},
 	{
 		name: "repair status", args: "", maxArgs: 0,
@@ -188,15 +223,13 @@ var commands = []command{
 			"then each node's totals. Only trees that cover records, repaired keys or\n" +
 			"failed are shown, unless --all.\n" +
 			"\n" + askEveryNote + "\n" +
-			"A member the status shows down is asked too, but its silence is no failure.\n" +
-			"\n" +
-			"--json prints one object per node: {\"node\", \"exchanges\", \"keysRepaired\",\n" +
-			"\"tombstonesReaped\", \"trees\", \"partitions\": [{\"partition\", \"namespace\",\n" +
-			"\"lastExchange\", \"lastExchangeAgeMs\", \"lastPeer\", \"keysRepaired\",\n" +
-			"\"treeBuilt\", \"treeAgeMs\", \"records\", \"lastError\"}]}, the same trees as\n" +
-			"the table; a time not known is null.",
-		flags: []flagDoc{fAll, fAskNode, fLineJSON},
-		run:   runRepairStatus,
+			"A member the status shows down is asked too, but its silence is no failure.",
+		flags: flagsOf(func(fs *pflag.FlagSet, o *options) {
+			fs.BoolVar(&o.all, "all", false, "show every tree, not only those with data")
+		}, fAskNode),
+		outputs: []output{{formatTable, "a row per tree, then each node's totals"},
+			{formatJSON, "one object per node and line"}, {formatValue, "the keys repaired since the nodes started"}},
+		run: runRepairStatus,
 	},
 	{
 		name: "repair now", args: "", maxArgs: 0,
@@ -206,12 +239,13 @@ var commands = []command{
 			"what differs, and prints per node the exchanges run and the keys repaired.\n" +
 			"Nodes are asked one at a time and each answers when it is done: without\n" +
 			"--timeout, each may take up to 60s.\n" +
-			"\n" + askEveryNote + "\n" +
-			"\n" +
-			"--json prints one object per node: {\"node\", \"exchanges\", \"keysRepaired\",\n" +
-			"\"elapsedMs\"}.",
-		flags: []flagDoc{fPart, fAskUpNode, fLineJSON},
-		run:   runRepairNow,
+			"\n" + askEveryNote,
+		flags: flagsOf(func(fs *pflag.FlagSet, o *options) {
+			fs.IntVar(&o.partition, "partition", 0, "only partition `P` (default: every partition)")
+		}, fAskUpNode),
+		outputs: []output{{formatTable, "a line per node, then the total"},
+			{formatJSON, "one object per node and line, as each answers"}, {formatValue, "the keys repaired"}},
+		run: runRepairNow,
 	},
 	{
 		name: "node decommission", args: "ID", minArgs: 1, maxArgs: 1,
@@ -230,9 +264,15 @@ var commands = []command{
 			"--force, when it would leave fewer nodes than some namespace's N or\n" +
 			"another node is leaving. --cancel stops a decommission under way and\n" +
 			"prints the node's state.",
-		flags:  []flagDoc{fNoWait, fCancel, fForce},
-		unused: []string{"node"},
-		run:    runDecommission,
+		flags: func(fs *pflag.FlagSet, o *options) {
+			fs.BoolVar(&o.noWait, "no-wait", false, "return once the node is leaving, without following its progress")
+			fs.BoolVar(&o.cancel, "cancel", false, "stop a decommission under way: the node stays and owns its partitions again")
+			fs.BoolVar(&o.force, "force", false, "accept leaving fewer nodes than some namespace's N, or a second departure at once")
+		},
+		outputs: []output{{formatTable, "the outcome; progress lines on stderr"},
+			{formatJSON, "one object per line: the request's answer, each change of progress, the outcome"},
+			{formatValue, "the node's state at the end: left, leaving (--no-wait) or active (--cancel)"}},
+		run: runDecommission,
 	},
 	{
 		name: "node remove", args: "ID", minArgs: 1, maxArgs: 1,
@@ -243,139 +283,43 @@ var commands = []command{
 			"the request. Refused for a node that is up (decommission it instead)\n" +
 			"and for a removal that leaves fewer nodes than some namespace's N,\n" +
 			"unless --force. 'kvcli transfers' shows the copying.",
-		flags:  []flagDoc{fForceRemove},
-		unused: []string{"node"},
-		run:    runRemove,
+		flags: func(fs *pflag.FlagSet, o *options) {
+			fs.BoolVar(&o.force, "force", false, "remove even a node that is up; accept fewer nodes than N, or a second departure")
+		},
+		outputs: []output{{formatTable, "one line"}, {formatJSON, `{"node", "removed": true}`}, {formatValue, "the node's id"}},
+		run:     runRemove,
 	},
 	{
 		name: "ns create", args: "NAME", minArgs: 1, maxArgs: 1,
 		summary: "create a namespace",
-		about:   "N is fixed at creation; R and W are defaults each request may override.",
-		flags: []flagDoc{
-			{"n", "N", "replicas per key (default 3)"},
-			{"r", "N", "default read quorum (default 2)"},
-			{"w", "N", "default write quorum (default 2)"},
-			{"mode", "MODE", "conflict mode: siblings or lww (default siblings)"},
+		about: "N is fixed at creation; R and W are defaults each request may override.\n" +
+			"Without --n, kvcli asks for N=3; without --r or --w, the node picks the\n" +
+			"cluster's defaults (2 and 2, at most N).",
+		flags: func(fs *pflag.FlagSet, o *options) {
+			fs.IntVar(&o.n, "n", 0, "`N` replicas per key (default 3)")
+			fs.IntVar(&o.r, "r", 0, "default read quorum `R` (default: the cluster's, 2, at most N)")
+			fs.IntVar(&o.w, "w", 0, "default write quorum `W` (default: the cluster's, 2, at most N)")
+			fs.StringVar(&o.mode, "mode", "", "conflict `MODE`: siblings or lww (default siblings)")
 		},
+		outputs: []output{{formatTable, "one line, and a warning on stderr if the cluster has fewer members than N"},
+			{formatJSON, `{"name", "n", "r", "w", "mode", "warning"}`}, {formatValue, "the namespace's name"}},
 		run: runNamespaceCreate,
 	},
 	{
 		name: "ns list", args: "", maxArgs: 0,
 		summary: "list the namespaces",
-		flags:   []flagDoc{fJSON},
-		run:     runNamespaceList,
+		outputs: []output{{formatTable, "a row per namespace"},
+			{formatJSON, `{"namespaces": [{"name", "n", "r", "w", "mode", "created", "createdBy"}]}`},
+			{formatValue, "the names, one a line"}},
+		run: runNamespaceList,
 	},
-}
-
-func findCommand(name string) *command {
-	for i := range commands {
-		if commands[i].name == name {
-			return &commands[i]
-		}
-	}
-	return nil
-}
-
-// subcommands returns the second words of the commands whose first word
-// is group: "create" and "list" for "ns".
-func subcommands(group string) []string {
-	var subs []string
-	for _, c := range commands {
-		if sub, ok := strings.CutPrefix(c.name, group+" "); ok {
-			subs = append(subs, sub)
-		}
-	}
-	return subs
-}
-
-// writeUsage prints the usage of topic: "" for kvcli as a whole, a command
-// name, or a group such as "ns" or "repair" for each of its commands (with
-// the group's own command first, as "hints" before "hints drain").
-func writeUsage(w io.Writer, topic string) {
-	if topic == "" {
-		writeMainUsage(w)
-		return
-	}
-	var cmds []*command
-	if c := findCommand(topic); c != nil {
-		cmds = append(cmds, c)
-	}
-	if !strings.Contains(topic, " ") {
-		for _, sub := range subcommands(topic) {
-			cmds = append(cmds, findCommand(topic+" "+sub))
-		}
-	}
-	for i, c := range cmds {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		writeCommandUsage(w, c)
-	}
-}
-
-func writeMainUsage(w io.Writer) {
-	fmt.Fprint(w, "kvcli talks to a quorumkv cluster over NATS.\n\n"+
-		"Usage: kvcli [flags] <command> [flags] [args]\n\nCommands:\n")
-	rows := make([][2]string, 0, len(commands)+1)
-	for _, c := range commands {
-		rows = append(rows, [2]string{strings.TrimSpace(c.name + " " + c.args), c.summary})
-	}
-	rows = append(rows, [2]string{"help [COMMAND]", "show the usage of kvcli or of a command"})
-	writeRows(w, rows)
-	fmt.Fprint(w, "\nGlobal flags, accepted anywhere on the line (e.g. kvcli put KEY VALUE --w 2):\n")
-	all := append(append([]flagDoc{}, globalFlags...), fNamespace, fR, fW, fStrict, fSloppy, fJSON,
-		fContext, fNoContext, flagDoc{"content-type", "CT", "content type stored with the value (put)"},
-		flagDoc{"all", "", "show every tree (repair status)"},
-		flagDoc{"partition", "P", "only partition P (repair now)"},
-		flagDoc{"no-wait", "", "do not follow the departure (node decommission)"},
-		flagDoc{"cancel", "", "stop a decommission under way (node decommission)"},
-		flagDoc{"force", "", "accept fewer nodes than N (node decommission, node remove)"})
-	writeFlags(w, all)
-	fmt.Fprint(w, "\nA global flag a command does not use is ignored. \"--\" ends the flags.\n"+
-		"Exit status: 0 ok, 1 error, 2 usage error, 3 key not found (get).\n"+
-		"Run 'kvcli help COMMAND' for a command's flags.\n")
-}
-
-func writeCommandUsage(w io.Writer, c *command) {
-	fmt.Fprintf(w, "Usage: kvcli %s [flags]\n\n%s.\n", strings.TrimSpace(c.name+" "+c.args), upperFirst(c.summary))
-	if c.about != "" {
-		fmt.Fprintf(w, "\n%s\n", c.about)
-	}
-	fmt.Fprintln(w, "\nFlags:")
-	// A command's own description of a flag replaces the global one: --node
-	// picks the coordinator of a key command but the nodes a maintenance
-	// command asks.
-	flags := append([]flagDoc{}, c.flags...)
-	for _, g := range globalFlags {
-		if !slices.ContainsFunc(c.flags, func(f flagDoc) bool { return f.name == g.name }) && !slices.Contains(c.unused, g.name) {
-			flags = append(flags, g)
-		}
-	}
-	writeFlags(w, flags)
-}
-
-func writeFlags(w io.Writer, flags []flagDoc) {
-	rows := make([][2]string, len(flags))
-	for i, f := range flags {
-		rows[i] = [2]string{strings.TrimSpace("--" + f.name + " " + f.arg), f.help}
-	}
-	writeRows(w, rows)
-}
-
-// writeRows prints two aligned columns, indented.
-func writeRows(w io.Writer, rows [][2]string) {
-	width := 0
-	for _, r := range rows {
-		width = max(width, len(r[0]))
-	}
-	for _, r := range rows {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, r[0], r[1])
-	}
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	{
+		name: "version", args: "", maxArgs: 0,
+		summary: "print kvcli's version",
+		about:   "The same line as kvcli --version.",
+		outputs: []output{{formatTable, "kvcli VERSION (commit COMMIT, GO)"},
+			{formatJSON, `{"program", "version", "commit", "go"}`}, {formatValue, "the version alone"}},
+		offline: true,
+		run:     runVersion,
+	},
 }

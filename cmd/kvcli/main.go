@@ -3,7 +3,13 @@
 // drive hinted handoff and anti-entropy on each node, and change the
 // membership (decommission a node, remove a dead one, follow the transfers
 // of partitions to their new owners). It is a thin layer over the Go SDK
-// (package client); run "kvcli help" for usage.
+// (package client) on cobra; run "kvcli help" for usage, and see
+// docs/cli.md for every command and its JSON output.
+//
+// Invariants: each command takes only its own flags and the global ones;
+// -o json prints kvcli's own view structs (fixed camelCase names, numbers
+// as numbers), never the wire's protojson; nothing but the command's
+// output goes to stdout, and each error is one line on stderr.
 //
 // Exit status: 0 success; 1 any error (for a command that asks every
 // node, any node that failed); 2 a usage error; 3 get of a missing key.

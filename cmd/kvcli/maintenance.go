@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -36,13 +35,24 @@ func runHints(ctx context.Context, a *app, s store, inv *invocation) error {
 		}
 	})
 	now := a.clock()
-	if inv.opts.json {
+	switch {
+	case inv.out == formatJSON:
 		for _, r := range reports {
 			if err := writeLine(a.stdout, hintsLineOf(r, now)); err != nil {
 				return err
 			}
 		}
-	} else if len(reports) > 0 {
+	case inv.out == formatValue:
+		var held uint64
+		for _, r := range reports {
+			for _, h := range r.Targets {
+				held += h.Count
+			}
+		}
+		if err := writeValue(a.stdout, held); err != nil {
+			return err
+		}
+	case len(reports) > 0:
 		// Nothing to total when no node answered: stderr says why.
 		if err := writeHints(a.stdout, reports, now); err != nil {
 			return err
@@ -74,16 +84,23 @@ func runHintsDrain(ctx context.Context, a *app, s store, inv *invocation) error 
 		}
 		delivered += d.delivered
 		remaining += d.remaining
-		if inv.opts.json {
+		switch inv.out {
+		case formatValue:
+		case formatJSON:
 			werr = writeLine(a.stdout, drainLine{Node: n.id, Target: target, Delivered: d.delivered, Remaining: d.remaining})
-		} else {
+		default:
 			_, werr = fmt.Fprintf(a.stdout, "%s: delivered %d hints for %s, %d remaining\n", n.id, d.delivered, target, d.remaining)
 		}
 	})
 	if werr != nil {
 		return werr
 	}
-	if !inv.opts.json && t.answered > 1 {
+	switch {
+	case inv.out == formatValue:
+		if err := writeValue(a.stdout, remaining); err != nil {
+			return err
+		}
+	case inv.out == formatTable && t.answered > 1:
 		if _, err := fmt.Fprintf(a.stdout, "total: delivered %d hints for %s, %d remaining, from %d holders\n",
 			delivered, target, remaining, t.answered); err != nil {
 			return err
@@ -113,13 +130,22 @@ func runRepairStatus(ctx context.Context, a *app, s store, inv *invocation) erro
 		}
 	})
 	now := a.clock()
-	if inv.opts.json {
+	switch {
+	case inv.out == formatJSON:
 		for _, r := range reports {
 			if err := writeLine(a.stdout, repairLineOf(r, inv.opts.all, now)); err != nil {
 				return err
 			}
 		}
-	} else if len(reports) > 0 {
+	case inv.out == formatValue:
+		var keys uint64
+		for _, r := range reports {
+			keys += r.KeysRepaired
+		}
+		if err := writeValue(a.stdout, keys); err != nil {
+			return err
+		}
+	case len(reports) > 0:
 		if err := writeRepairStatus(a.stdout, reports, inv.opts.all, now); err != nil {
 			return err
 		}
@@ -160,10 +186,12 @@ func runRepairNow(ctx context.Context, a *app, s store, inv *invocation) error {
 		}
 		exchanges += r.exchanges
 		keys += r.keys
-		if inv.opts.json {
+		switch inv.out {
+		case formatValue:
+		case formatJSON:
 			werr = writeLine(a.stdout, repairNowLine{Node: n.id, Exchanges: r.exchanges, KeysRepaired: r.keys,
 				ElapsedMs: r.took.Milliseconds()})
-		} else {
+		default:
 			_, werr = fmt.Fprintf(a.stdout, "%s: %d exchanges, %d keys repaired in %s\n", n.id, r.exchanges, r.keys,
 				age(r.took.Milliseconds()))
 		}
@@ -171,7 +199,12 @@ func runRepairNow(ctx context.Context, a *app, s store, inv *invocation) error {
 	if werr != nil {
 		return werr
 	}
-	if !inv.opts.json && t.answered > 1 {
+	switch {
+	case inv.out == formatValue:
+		if err := writeValue(a.stdout, keys); err != nil {
+			return err
+		}
+	case inv.out == formatTable && t.answered > 1:
 		if _, err := fmt.Fprintf(a.stdout, "total: %d exchanges, %d keys repaired on %d nodes\n",
 			exchanges, keys, t.answered); err != nil {
 			return err
@@ -198,23 +231,23 @@ func nodesToAsk(ctx context.Context, a *app, s store, inv *invocation, upOnly bo
 	}
 	st, err := s.Status(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("list the members: %w", err)
+		return nil, fmt.Errorf("cannot list the members: %w", explain(err, 0, s))
 	}
 	var nodes []asked
-	for _, m := range st.GetMembers() {
+	for _, m := range st.Members {
 		switch {
-		case m.GetId() == skip:
-		case upOnly && !m.GetUp():
-			fmt.Fprintf(a.stderr, "kvcli: %s: down, not asked\n", m.GetId())
+		case m.ID == skip:
+		case upOnly && !m.Up:
+			fmt.Fprintf(a.stderr, "kvcli: %s: down, not asked\n", m.ID)
 		default:
-			nodes = append(nodes, asked{id: m.GetId(), up: m.GetUp()})
+			nodes = append(nodes, asked{id: m.ID, up: m.Up})
 		}
 	}
 	if len(nodes) == 0 {
 		if skip != "" {
-			return nil, fmt.Errorf("no member other than %s to ask in the status of %s", skip, orDash(st.GetNode()))
+			return nil, fmt.Errorf("no member other than %s to ask in the status of %s", skip, orDash(st.Node))
 		}
-		return nil, fmt.Errorf("no member to ask in the status of %s", orDash(st.GetNode()))
+		return nil, fmt.Errorf("no member to ask in the status of %s", orDash(st.Node))
 	}
 	slices.SortFunc(nodes, func(x, y asked) int { return cmp.Compare(x.id, y.id) })
 	return nodes, nil
@@ -225,7 +258,7 @@ func nodesToAsk(ctx context.Context, a *app, s store, inv *invocation, upOnly bo
 // 5s default suits a key operation, not a node's worth of work.
 func workContext(ctx context.Context, inv *invocation) (context.Context, context.CancelFunc) {
 	if inv.set["timeout"] {
-		return context.WithTimeout(ctx, inv.opts.timeout)
+		return context.WithTimeout(ctx, inv.opts.conn.timeout)
 	}
 	return ctx, func() {}
 }
@@ -458,16 +491,6 @@ func repairLineOf(r client.RepairReport, all bool, now time.Time) repairLine {
 			LastError: p.LastError})
 	}
 	return l
-}
-
-// writeLine prints v as one line of JSON.
-func writeLine(w io.Writer, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(data, '\n'))
-	return err
 }
 
 // stamp is t in RFC 3339 (UTC) and its age at now in milliseconds, both

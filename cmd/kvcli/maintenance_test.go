@@ -328,15 +328,16 @@ func TestMaintenanceUsage(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"repair"}, "repair: missing subcommand: status or now"},
+		{[]string{"repair"}, "repair: missing subcommand: now or status"},
 		{[]string{"repair", "fix"}, `repair: unknown subcommand "fix"`},
 		{[]string{"ns"}, "ns: missing subcommand: create or list"},
 		{[]string{"hints", "drain"}, "hints drain: missing NODE"},
 		{[]string{"hints", "drain", ""}, "hints drain: empty NODE"},
-		{[]string{"hints", "n3"}, `hints: unexpected argument "n3"`},
-		{[]string{"get", "k", "--all"}, "--all applies only to repair status"},
-		{[]string{"repair", "now", "--all"}, "--all applies only to repair status"},
-		{[]string{"repair", "status", "--partition", "3"}, "--partition applies only to repair now"},
+		{[]string{"hints", "n3"}, `hints: unknown subcommand "n3"`},
+		{[]string{"hints", "dran", "n3"}, `hints: unknown subcommand "dran" (did you mean drain?)`},
+		{[]string{"get", "k", "--all"}, "unknown flag --all (it applies to repair status)"},
+		{[]string{"repair", "now", "--all"}, "unknown flag --all (it applies to repair status)"},
+		{[]string{"repair", "status", "--partition", "3"}, "unknown flag --partition (it applies to repair now)"},
 		{[]string{"repair", "now", "--partition", "-1"}, "--partition must not be negative"},
 		{[]string{"help", "repair", "fix"}, `no help for "repair fix"`},
 	} {
@@ -349,11 +350,11 @@ func TestMaintenanceUsage(t *testing.T) {
 		"hints drain n3 --node n1": "hints drain",
 		"hints --json":             "hints",
 		"repair status --all":      "repair status",
-		"--partition 3 repair now": "repair now",
+		"repair now --partition 3": "repair now",
 	} {
 		inv, err := parse(strings.Fields(line), noEnv)
 		if err != nil || inv.cmd != want {
-			t.Errorf("parse(%q) = %v, %v; want %s", line, inv, err, want)
+			t.Errorf("parse(%q) = %+v, %v; want %s", line, inv, err, want)
 		}
 	}
 }
@@ -361,12 +362,11 @@ func TestMaintenanceUsage(t *testing.T) {
 func TestMaintenanceHelp(t *testing.T) {
 	f := &fakeStore{}
 	got := runWith(t, f, "", false, "help", "repair")
-	if got.code != exitOK || !strings.HasPrefix(got.stdout, "Usage: kvcli repair status") ||
-		!strings.Contains(got.stdout, "\nUsage: kvcli repair now") {
+	if got.code != exitOK || !strings.Contains(got.stdout, "\n  status ") || !strings.Contains(got.stdout, "\n  now ") {
 		t.Fatalf("help repair = %+v", got)
 	}
 	got = runWith(t, f, "", false, "hints", "--help")
-	if !strings.HasPrefix(got.stdout, "Usage: kvcli hints [flags]") || !strings.Contains(got.stdout, "\nUsage: kvcli hints drain NODE") {
+	if !strings.Contains(got.stdout, "\n  kvcli hints [flags]\n") || !strings.Contains(got.stdout, "\n  drain ") {
 		t.Fatalf("hints --help:\n%s", got.stdout)
 	}
 	// --node says what it means for these commands, once.
@@ -375,7 +375,7 @@ func TestMaintenanceHelp(t *testing.T) {
 		t.Fatalf("help repair now:\n%s", got.stdout)
 	}
 	main := runWith(t, f, "", false, "help").stdout
-	for _, c := range []string{"hints  ", "hints drain NODE", "repair status", "repair now"} {
+	for _, c := range []string{"\n  hints ", "\n  repair "} {
 		if !strings.Contains(main, c) {
 			t.Errorf("the main usage does not list %q", c)
 		}

@@ -21,11 +21,37 @@ import (
 func runRemove(ctx context.Context, a *app, s store, inv *invocation) error {
 	id := inv.args[0]
 	if err := s.Remove(ctx, id, inv.opts.force); err != nil {
-		return err
+		return fmt.Errorf("remove %s: %w", id, explain(err, 0, s))
+	}
+	switch inv.out {
+	case formatJSON:
+		return writeLine(a.stdout, removeView{Node: id, Removed: true})
+	case formatValue:
+		return writeValue(a.stdout, id)
 	}
 	_, err := fmt.Fprintf(a.stdout, "removed %s; its partitions are being re-replicated from the other replicas\n", id)
 	return err
 }
+
+// The JSON of the node commands.
+type (
+	removeView struct {
+		Node    string `json:"node"`
+		Removed bool   `json:"removed"`
+	}
+	// departureLine is one line of node decommission -o json: the node's
+	// state after the request, then its progress, then, with left true,
+	// the end.
+	departureLine struct {
+		Node                string `json:"node"`
+		State               string `json:"state"`
+		PartitionsHandedOff int    `json:"partitionsHandedOff"`
+		PartitionsToHandOff int    `json:"partitionsToHandOff"`
+		BytesMoved          uint64 `json:"bytesMoved"`
+		StalledTransfers    int    `json:"stalledTransfers"`
+		Left                bool   `json:"left"`
+	}
+)
 
 // runDecommission starts (or cancels) a node's departure and, unless
 // --no-wait, follows it until the node has left.
@@ -33,16 +59,20 @@ func runDecommission(ctx context.Context, a *app, s store, inv *invocation) erro
 	id := inv.args[0]
 	o := client.DecommissionOptions{Cancel: inv.opts.cancel, Force: inv.opts.force}
 	follow := !o.Cancel && !inv.opts.noWait
-	d := &departure{a: a, s: s, id: id, received: map[string]uint64{}, warned: map[string]bool{}}
+	d := &departure{a: a, s: s, id: id, out: inv.out, received: map[string]uint64{}, warned: map[string]bool{}}
 	if follow {
 		// What the other members received before does not count as moved.
 		d.look(ctx, false)
 	}
 	state, err := s.Decommission(ctx, id, o)
 	if err != nil {
-		return err
+		return fmt.Errorf("decommission %s: %w", id, explain(err, 0, s))
 	}
 	switch {
+	case inv.out == formatJSON:
+		err = writeLine(a.stdout, departureLine{Node: id, State: state})
+	case inv.out == formatValue && !follow:
+		err = writeValue(a.stdout, state)
 	case o.Cancel:
 		_, err = fmt.Fprintf(a.stdout, "%s is %s\n", id, state)
 	case !follow:
@@ -50,16 +80,19 @@ func runDecommission(ctx context.Context, a *app, s store, inv *invocation) erro
 			"'kvcli transfers' shows the progress\n", id, state)
 	default:
 		fmt.Fprintf(a.stderr, "decommission %s: %s, handing its partitions on\n", id, state)
-		err = d.follow(ctx)
 	}
-	return err
+	if err != nil || !follow {
+		return err
+	}
+	return d.follow(ctx)
 }
 
 // departure follows one node's decommission.
 type departure struct {
-	a  *app
-	s  store
-	id string
+	a   *app
+	s   store
+	id  string
+	out format
 
 	// last is the last report of the leaving node, nil before the first;
 	// silent is why the node did not answer the last look, nil if it did.
@@ -105,8 +138,7 @@ func (d *departure) follow(ctx context.Context) error {
 		done := gone || d.silent != nil && d.handedOff()
 		d.progress(done)
 		if done {
-			_, err := fmt.Fprintf(d.a.stdout, "%s has left the cluster\n", d.id)
-			return err
+			return d.left()
 		}
 		if d.silent != nil {
 			d.warn("silent", "%s does not answer (%s); waiting until it is gone from the member list",
@@ -120,6 +152,33 @@ func (d *departure) follow(ctx context.Context) error {
 		case <-time.After(every):
 		}
 	}
+}
+
+// left reports the end of the departure.
+func (d *departure) left() error {
+	switch d.out {
+	case formatJSON:
+		l := d.line0()
+		l.State, l.Left, l.PartitionsHandedOff, l.PartitionsToHandOff = "left", true, d.total, d.total
+		return writeLine(d.a.stdout, l)
+	case formatValue:
+		return writeValue(d.a.stdout, "left")
+	}
+	_, err := fmt.Fprintf(d.a.stdout, "%s has left the cluster\n", d.id)
+	return err
+}
+
+// line0 is the JSON line of the departure as the last look saw it.
+func (d *departure) line0() departureLine {
+	l := departureLine{Node: d.id, BytesMoved: d.moved, StalledTransfers: d.stalled}
+	switch r := d.last; {
+	case r == nil:
+	case r.State == "left":
+		l.State, l.PartitionsHandedOff, l.PartitionsToHandOff = r.State, d.total, d.total
+	default:
+		l.State, l.PartitionsHandedOff, l.PartitionsToHandOff = r.State, r.PartitionsHandedOff, r.PartitionsToHandOff
+	}
+	return l
 }
 
 func (d *departure) interrupted() error {
@@ -140,12 +199,12 @@ func (d *departure) look(ctx context.Context, self bool) (gone bool) {
 	if err == nil {
 		delete(d.warned, "status")
 		gone = true
-		for _, m := range st.GetMembers() {
+		for _, m := range st.Members {
 			switch {
-			case m.GetId() == d.id:
+			case m.ID == d.id:
 				gone = false
-			case m.GetUp():
-				nodes = append(nodes, asked{id: m.GetId(), up: true})
+			case m.Up:
+				nodes = append(nodes, asked{id: m.ID, up: true})
 			}
 		}
 	} else if self && ctx.Err() == nil {
@@ -213,6 +272,10 @@ func (d *departure) progress(final bool) {
 		return
 	}
 	d.line, d.rounds = line, 0
+	if d.out == formatJSON {
+		_ = writeLine(d.a.stdout, d.line0())
+		return
+	}
 	fmt.Fprintln(d.a.stderr, line)
 }
 
@@ -242,13 +305,22 @@ func runTransfers(ctx context.Context, a *app, s store, inv *invocation) error {
 			reports = append(reports, r)
 		}
 	})
-	if inv.opts.json {
+	switch {
+	case inv.out == formatJSON:
 		for _, r := range reports {
 			if err := writeLine(a.stdout, transfersLineOf(r)); err != nil {
 				return err
 			}
 		}
-	} else if len(reports) > 0 {
+	case inv.out == formatValue:
+		n := 0
+		for _, r := range reports {
+			n += len(r.Transfers)
+		}
+		if err := writeValue(a.stdout, n); err != nil {
+			return err
+		}
+	case len(reports) > 0:
 		if err := writeTransfers(a.stdout, reports); err != nil {
 			return err
 		}
@@ -347,19 +419,25 @@ func transfersLineOf(r client.TransfersReport) transfersLine {
 	l := transfersLine{Node: r.Node, State: r.State, PartitionsGained: r.PartitionsGained,
 		PartitionsReceived: r.PartitionsReceived, PartitionsToHandOff: r.PartitionsToHandOff,
 		PartitionsHandedOff: r.PartitionsHandedOff, BytesReceived: r.BytesReceived, BytesSent: r.BytesSent,
-		PartitionsCompleted: r.PartitionsCompleted, Transfers: []transferLine{}}
-	for _, t := range r.Transfers {
+		PartitionsCompleted: r.PartitionsCompleted, Transfers: transferLines(r.Transfers)}
+	return l
+}
+
+// transferLines are the JSON of transfers, by partition and receiver.
+func transferLines(moving []client.Transfer) []transferLine {
+	lines := []transferLine{}
+	for _, t := range moving {
 		var eta *int64
 		if t.ETA >= 0 {
 			ms := t.ETA.Milliseconds()
 			eta = &ms
 		}
-		l.Transfers = append(l.Transfers, transferLine{Partition: t.Partition, From: t.From, To: t.To,
+		lines = append(lines, transferLine{Partition: t.Partition, From: t.From, To: t.To,
 			BytesDone: t.BytesDone, BytesTotal: t.BytesTotal, Records: t.Records, BytesPerSecond: t.BytesPerSecond,
 			EtaMs: eta, State: t.State, Reason: t.Reason})
 	}
-	slices.SortFunc(l.Transfers, func(x, y transferLine) int {
+	slices.SortFunc(lines, func(x, y transferLine) int {
 		return cmp.Or(cmp.Compare(x.Partition, y.Partition), cmp.Compare(x.To, y.To))
 	})
-	return l
+	return lines
 }

@@ -177,7 +177,7 @@ func TestDecommissionInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut bytes.Buffer
 	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: noEnv, pollEvery: time.Millisecond,
-		dial: func(string, time.Duration) (store, error) { return f, nil }}
+		dial: func(conn) (store, error) { return f, nil }}
 	time.AfterFunc(50*time.Millisecond, cancel)
 	code := a.run(ctx, []string{"node", "decommission", "n4"})
 	if code != exitError || out.String() != "" ||
@@ -266,7 +266,8 @@ const wantTransferTable = "" +
 func TestStatusShowsTransfers(t *testing.T) {
 	f := newTransfersStore()
 	got := runWith(t, f, "", false, "status")
-	if got.code != exitOK || got.stderr != "" {
+	// n3 does not answer: one line, exit status 1, the rest printed.
+	if got.code != exitError || !strings.HasPrefix(got.stderr, "kvcli: n3: no servers") || strings.Count(got.stderr, "\n") != 1 {
 		t.Fatalf("status = %+v", got)
 	}
 	before, after, ok := strings.Cut(got.stdout, "\ntransfers in progress:\n")
@@ -276,8 +277,9 @@ func TestStatusShowsTransfers(t *testing.T) {
 	if after != wantTransferTable {
 		t.Fatalf("transfers in status:\n%s\nwant:\n%s", after, wantTransferTable)
 	}
-	// Only the members that are up are asked.
-	if calls := f.sortedCalls(); !slices.Equal(calls, []string{"status", "transfers n1", "transfers n2"}) {
+	// Every member is asked for its status; those that answered, for
+	// their transfers.
+	if calls := f.sortedCalls(); !slices.Equal(calls, []string{"status", "status n2", "status n3", "transfers n1", "transfers n2"}) {
 		t.Fatalf("calls = %v", calls)
 	}
 
@@ -287,25 +289,22 @@ func TestStatusShowsTransfers(t *testing.T) {
 		t.Fatalf("status without transfers:\n%s", got.stdout)
 	}
 
-	// An up member that does not answer: one line, exit status 1, the
-	// rest still printed.
 	f = newTransfersStore()
 	f.adminErr["n2"] = &client.Error{Code: messages.ErrorCode_ERROR_CODE_INTERNAL, Message: "boom"}
 	got = runWith(t, f, "", false, "status")
-	if got.code != exitError || got.stderr != "kvcli: n2: internal error: boom\n" ||
-		!strings.Contains(got.stdout, "MEMBER  ZONE") || !strings.Contains(got.stdout, "transfers in progress:") {
+	if got.code != exitError || !strings.HasPrefix(got.stderr, "kvcli: n2: internal error: boom\nkvcli: n3: ") ||
+		!strings.Contains(got.stdout, "MEMBER  ADDRESS") || !strings.Contains(got.stdout, "transfers in progress:") {
 		t.Fatalf("status with n2 silent = %+v", got)
 	}
 
-	// --json prints the status alone, as before.
-	f = newTransfersStore()
-	got = runWith(t, f, "", false, "status", "--json")
-	var m map[string]any
-	if err := json.Unmarshal([]byte(got.stdout), &m); err != nil || got.code != exitOK {
-		t.Fatalf("status --json = %+v: %v", got, err)
+	// -o json has the transfers too.
+	got = runWith(t, newTransfersStore(), "", false, "status", "-o", "json")
+	var v statusView
+	if err := json.Unmarshal([]byte(got.stdout), &v); err != nil || got.code != exitError {
+		t.Fatalf("status -o json = %+v: %v", got, err)
 	}
-	if !slices.Equal(f.calls, []string{"status"}) {
-		t.Fatalf("status --json calls = %v", f.calls)
+	if len(v.Transfers) != 3 || v.Transfers[0].Partition != 5 || len(v.Members) != 3 {
+		t.Fatalf("status -o json = %s", got.stdout)
 	}
 }
 
@@ -372,11 +371,12 @@ func TestNodeUsage(t *testing.T) {
 		{[]string{"node", "remove", ""}, "node remove: empty ID"},
 		{[]string{"node", "remove", "n3", "n4"}, `node remove: unexpected argument "n4"`},
 		{[]string{"node", "decommission", "n4", "--bogus"}, "unknown flag --bogus"},
-		{[]string{"node", "remove", "n3", "--no-wait"}, "--no-wait applies only to node decommission"},
-		{[]string{"node", "remove", "n3", "--cancel"}, "--cancel applies only to node decommission"},
-		{[]string{"status", "--force"}, "--force applies only to node decommission and node remove"},
+		{[]string{"node", "remove", "n3", "--no-wait"}, "unknown flag --no-wait (it applies to node decommission)"},
+		{[]string{"node", "remove", "n3", "--cancel"}, "unknown flag --cancel (it applies to node decommission)"},
+		{[]string{"status", "--force"}, "unknown flag --force (it applies to node decommission, node remove)"},
 		{[]string{"node", "decommission", "n4", "--cancel", "--force"}, "--cancel and --force exclude each other"},
 		{[]string{"transfers", "n1"}, `transfers: unexpected argument "n1"`},
+		{[]string{"node", "decommission", "n4", "--node", "n1"}, "unknown flag --node"},
 	} {
 		f := &fakeStore{}
 		got := runWith(t, f, "", false, tt.args...)
@@ -389,13 +389,13 @@ func TestNodeUsage(t *testing.T) {
 	}
 	for line, want := range map[string]string{
 		"node decommission n4 --no-wait": "node decommission",
-		"--force node remove n3":         "node remove",
-		"node --cancel decommission n4":  "node decommission",
+		"node remove --force n3":         "node remove",
+		"node decommission --cancel n4":  "node decommission",
 		"transfers --json --node n2":     "transfers",
 	} {
 		inv, err := parse(strings.Fields(line), noEnv)
 		if err != nil || inv.cmd != want {
-			t.Errorf("parse(%q) = %v, %v; want %s", line, inv, err, want)
+			t.Errorf("parse(%q) = %+v, %v; want %s", line, inv, err, want)
 		}
 	}
 }
@@ -403,8 +403,7 @@ func TestNodeUsage(t *testing.T) {
 func TestNodeHelp(t *testing.T) {
 	f := &fakeStore{}
 	got := runWith(t, f, "", false, "help", "node")
-	if got.code != exitOK || !strings.HasPrefix(got.stdout, "Usage: kvcli node decommission ID [flags]") ||
-		!strings.Contains(got.stdout, "\nUsage: kvcli node remove ID [flags]") {
+	if got.code != exitOK || !strings.Contains(got.stdout, "\n  decommission ") || !strings.Contains(got.stdout, "\n  remove ") {
 		t.Fatalf("help node = %+v", got)
 	}
 	// --node means nothing to them and is not offered.
@@ -418,13 +417,13 @@ func TestNodeHelp(t *testing.T) {
 		}
 	}
 	main := runWith(t, f, "", false, "help").stdout
-	for _, c := range []string{"node decommission ID", "node remove ID", "transfers  "} {
+	for _, c := range []string{"\n  node ", "\n  transfers "} {
 		if !strings.Contains(main, c) {
 			t.Errorf("the main usage does not list %q", c)
 		}
 	}
-	if got := runWith(t, f, "", false, "help", "status").stdout; !strings.Contains(got, "RING") || !strings.Contains(got, "OWNS") {
-		t.Errorf("help status does not explain RING and OWNS:\n%s", got)
+	if got := runWith(t, f, "", false, "help", "status").stdout; !strings.Contains(got, "STATE") || !strings.Contains(got, "OWNS") {
+		t.Errorf("help status does not explain STATE and OWNS:\n%s", got)
 	}
 	if len(f.calls) != 0 {
 		t.Fatalf("help touched the store: %v", f.calls)
@@ -463,6 +462,15 @@ func TestNodeCommandsReachTheWire(t *testing.T) {
 		}
 		return membersStatus("n1", "n4")
 	})
+	// Asked one by one, the members answer status for themselves.
+	for _, id := range []string{"n1", "n4"} {
+		handle(messages.NodeAPISubject(id, "status"), &messages.StatusRequest{}, func() proto.Message {
+			st := membersStatus(id, "n1", "n4")
+			st.Members = st.Members[1:]
+			st.Version, st.Records, st.DiskBytes, st.PartitionsHeld = "v9", 12, 4096, 64
+			return st
+		})
+	}
 	handle(messages.AdminNodeSubject("n4", messages.AdminDecommission), &messages.DecommissionRequest{}, func() proto.Message {
 		return &messages.DecommissionResponse{Node: "n4", State: "leaving"}
 	})
@@ -499,7 +507,8 @@ func TestNodeCommandsReachTheWire(t *testing.T) {
 	}
 	got = run("status")
 	if got.code != exitOK || !strings.Contains(got.stdout, "transfers in progress:\n") ||
-		!strings.Contains(got.stdout, "100B/200B") {
+		!strings.Contains(got.stdout, "100B/200B") || !strings.Contains(got.stdout, "\nn4  ") ||
+		!strings.Contains(got.stdout, "  v9  ") || got.stderr != "" {
 		t.Fatalf("status = %+v", got)
 	}
 	got = run("node", "remove", "n3", "--force")
@@ -525,5 +534,43 @@ func TestNodeCommandsReachTheWire(t *testing.T) {
 	if len(d) != 2 || !proto.Equal(d[0], &messages.DecommissionRequest{Cancel: true}) ||
 		!proto.Equal(d[1], &messages.DecommissionRequest{Force: true}) {
 		t.Errorf("DecommissionRequests = %v", d)
+	}
+}
+
+func TestDecommissionJSONAndValue(t *testing.T) {
+	script := func() *fakeStore {
+		return departing([]client.TransfersReport{leaving(1, 4), leaving(4, 4), {Node: "n4", State: "left"}},
+			func(int) *messages.StatusResponse { return membersStatus("n1", "n2", "n3", "n4") })
+	}
+	got := runWith(t, script(), "", false, "node", "decommission", "n4", "-o", "json")
+	if got.code != exitOK || got.stderr != "" {
+		t.Fatalf("node decommission -o json = %+v", got)
+	}
+	var lines []departureLine
+	for _, line := range strings.Split(strings.TrimSpace(got.stdout), "\n") {
+		var l departureLine
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		lines = append(lines, l)
+	}
+	first, second, last := lines[0], lines[1], lines[len(lines)-1]
+	if first != (departureLine{Node: "n4", State: "leaving"}) ||
+		second.PartitionsHandedOff != 1 || second.PartitionsToHandOff != 4 || second.BytesMoved != 1<<20+1024 || second.Left ||
+		last != (departureLine{Node: "n4", State: "left", PartitionsHandedOff: 4, PartitionsToHandOff: 4, BytesMoved: last.BytesMoved, Left: true}) {
+		t.Fatalf("node decommission -o json:\n%s", got.stdout)
+	}
+	got = runWith(t, script(), "", false, "node", "decommission", "n4", "-o", "value")
+	if got.code != exitOK || got.stdout != "left\n" || !strings.Contains(got.stderr, "partitions handed off") {
+		t.Fatalf("node decommission -o value = %+v", got)
+	}
+	got = runWith(t, &fakeStore{decommissionState: "active"}, "", false, "node", "decommission", "n4", "--cancel", "-o", "value")
+	if got.code != exitOK || got.stdout != "active\n" {
+		t.Fatalf("node decommission --cancel -o value = %+v", got)
+	}
+	got = runWith(t, &fakeStore{}, "", false, "node", "remove", "n3", "-o", "json")
+	var r removeView
+	if err := json.Unmarshal([]byte(got.stdout), &r); err != nil || r != (removeView{Node: "n3", Removed: true}) {
+		t.Fatalf("node remove -o json = %+v: %v", got, err)
 	}
 }

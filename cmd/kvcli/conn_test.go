@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/quorumkv/quorumkv/messages"
+)
+
+// startSecureNATS starts a nats-server with two users: "node", who may do
+// anything, and "app", who may only use kv.api.> (and its reply inbox),
+// as docs/cli.md suggests for applications. With tlsConfig it requires
+// TLS. A responder, connected as node, answers every get.
+func startSecureNATS(t *testing.T, tlsConfig *tls.Config) *server.Server {
+	t.Helper()
+	opts := &server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true,
+		Users: []*server.User{
+			{Username: "node", Password: "node-pw"},
+			{Username: "app", Password: "app-pw", Permissions: &server.Permissions{
+				Publish:   &server.SubjectPermission{Allow: []string{"kv.api.>"}},
+				Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
+			}},
+		}}
+	if tlsConfig != nil {
+		opts.TLSConfig, opts.TLS = tlsConfig, true
+	}
+	s, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(5 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	t.Cleanup(s.Shutdown)
+	return s
+}
+
+func respondToGets(t *testing.T, url string, opts ...nats.Option) {
+	t.Helper()
+	nc, err := nats.Connect(url, append(opts, nats.UserInfo("node", "node-pw"))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	if _, err := nc.Subscribe(messages.SubjectGet, func(m *nats.Msg) {
+		data, _ := proto.Marshal(&messages.GetResponse{Found: true, Values: []*messages.Value{{Value: []byte("v")}}})
+		_ = m.Respond(data)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runReal runs kvcli through the real SDK with the environment env.
+func runReal(env map[string]string, args ...string) outcome {
+	var out, errOut bytes.Buffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
+		getenv: func(k string) string { return env[k] }, dial: dialSDK}
+	code := a.run(context.Background(), args)
+	return outcome{code, out.String(), errOut.String()}
+}
+
+func TestCredentialsAndPermissions(t *testing.T) {
+	s := startSecureNATS(t, nil)
+	respondToGets(t, s.ClientURL())
+	env := map[string]string{"KV_SERVER": s.ClientURL()}
+
+	got := runReal(env, "get", "k", "--user", "app", "--password", "wrong")
+	if got.code != exitError || !strings.HasPrefix(got.stderr, "kvcli: authentication failed: "+s.ClientURL()+" refused the credentials") ||
+		strings.Count(got.stderr, "\n") != 1 {
+		t.Fatalf("wrong password = %+v", got)
+	}
+	got = runReal(env, "get", "k")
+	if got.code != exitError || !strings.HasPrefix(got.stderr, "kvcli: authentication failed: ") {
+		t.Fatalf("no credentials = %+v", got)
+	}
+
+	// From the environment, as the nats CLI reads it.
+	env["NATS_USER"], env["NATS_PASSWORD"] = "app", "app-pw"
+	got = runReal(env, "get", "k")
+	if got.code != exitOK || got.stdout != "v" {
+		t.Fatalf("get as app = %+v", got)
+	}
+
+	// app may not use kv.admin.>: the refusal comes at once, naming the
+	// subject, rather than as a timeout.
+	start := time.Now()
+	got = runReal(env, "ns", "create", "x", "--timeout", "20s")
+	if got.code != exitError || got.stderr != "kvcli: create namespace \"x\": permission denied: this user may not publish to "+
+		messages.SubjectNamespaceCreate+"\n" {
+		t.Fatalf("ns create as app = %+v", got)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("the refusal took %v: it waited for the timeout", took)
+	}
+}
+
+// A user limited to kv.api.> gets the status, without the transfers
+// (kv.admin.>), and a note saying so.
+func TestStatusWithoutAdminPermission(t *testing.T) {
+	s := startSecureNATS(t, nil)
+	nc, err := nats.Connect(s.ClientURL(), nats.UserInfo("node", "node-pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	for _, subject := range []string{messages.SubjectStatus, messages.NodeAPISubject("n1", "status")} {
+		if _, err := nc.Subscribe(subject, func(m *nats.Msg) {
+			data, _ := proto.Marshal(membersStatus("n1"))
+			_ = m.Respond(data)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"KV_SERVER": s.ClientURL(), "NATS_USER": "app", "NATS_PASSWORD": "app-pw"}
+	got := runReal(env, "status", "--timeout", "20s")
+	if got.code != exitOK || !strings.HasPrefix(got.stdout, "1 of 1 members answered") ||
+		got.stderr != "kvcli: transfers not shown: permission denied: this user may not publish to "+
+			messages.AdminNodeSubject("n1", messages.AdminTransfers)+"\n" {
+		t.Fatalf("status as app = %+v", got)
+	}
+}
+
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	serverTLS, caFile := testCertificates(t, dir)
+	s := startSecureNATS(t, serverTLS)
+	url := "tls://" + s.Addr().String()
+	respondToGets(t, url, nats.RootCAs(caFile))
+	env := map[string]string{"KV_SERVER": url, "NATS_USER": "app", "NATS_PASSWORD": "app-pw"}
+
+	got := runReal(env, "get", "k")
+	if got.code != exitError || !strings.HasPrefix(got.stderr, "kvcli: TLS failed: ") || strings.Count(got.stderr, "\n") != 1 {
+		t.Fatalf("without the CA = %+v", got)
+	}
+	got = runReal(env, "get", "k", "--tls-ca", caFile)
+	if got.code != exitOK || got.stdout != "v" {
+		t.Fatalf("with --tls-ca = %+v", got)
+	}
+	env["NATS_CA"] = caFile
+	if got = runReal(env, "get", "k"); got.code != exitOK {
+		t.Fatalf("with $NATS_CA = %+v", got)
+	}
+	got = runReal(env, "get", "k", "--tls-ca", filepath.Join(dir, "missing.pem"))
+	if got.code != exitError || !strings.Contains(got.stderr, "--tls-ca: cannot read ") {
+		t.Fatalf("with a missing CA file = %+v", got)
+	}
+	env["KV_SERVER"] = "nats://" + s.Addr().String()
+	delete(env, "NATS_CA")
+	if got = runReal(env, "get", "k"); got.code != exitError || !strings.HasPrefix(got.stderr, "kvcli: TLS failed: ") {
+		t.Fatalf("nats:// to a TLS server = %+v", got)
+	}
+}
+
+// testCertificates makes a CA and a certificate for 127.0.0.1 signed by
+// it, and returns the server's TLS config and the CA's file.
+func testCertificates(t *testing.T, dir string) (*tls.Config, string) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
+		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	caCert, _ := x509.ParseCertificate(caDER)
+	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: key}}}, caFile
+}
