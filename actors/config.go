@@ -276,13 +276,15 @@ func (c *Config) fillDefaults() {
 	}
 }
 
-// maxPayload is the NATS max payload: the largest value as a JSON request
-// carries it (base64, 4/3 of its size), plus the largest key, plus room for
-// the envelope and the causal context. A value over MaxValueBytes still
-// reaches the node, which refuses it naming the configured limit, rather
-// than NATS refusing it with a payload size the user never set.
+// maxPayload is the NATS max payload: twice the largest value (room for a
+// JSON request's base64, 4/3 of the value), plus the largest key, plus room
+// for the envelope and the causal context. A value somewhat over
+// MaxValueBytes still reaches the node, which refuses it naming the
+// configured limit, rather than NATS refusing it with a payload size the
+// user never set. Clients that see only the payload limit (kvcli) invert
+// this formula, so it must stay exact: change both together.
 func (c *Config) maxPayload() int32 {
-	return int32((c.MaxValueBytes+2)/3*4 + c.MaxKeyBytes + 64<<10)
+	return int32(2*c.MaxValueBytes + c.MaxKeyBytes + 64<<10)
 }
 
 func setDefault(s *string, v string) {

@@ -231,10 +231,11 @@ func (s *sdkStore) Transfers(ctx context.Context, node string) (client.Transfers
 }
 
 // MaxValue is the value limit the nodes' NATS max payload implies: a node
-// sets its max payload to its value limit plus its key limit (1 KiB by
-// default) plus 64 KiB for the rest of a request.
+// sets its max payload to twice its value limit (room for JSON's base64)
+// plus its key limit (1 KiB by default) plus 64 KiB for the rest of a
+// request.
 func (s *sdkStore) MaxValue() int {
-	return max(int(s.nc.MaxPayload())-maxKeyBytes-requestOverhead, 0)
+	return max(int(s.nc.MaxPayload())-maxKeyBytes-requestOverhead, 0) / 2
 }
 
 // The parts of a node's NATS max payload besides the value limit.
