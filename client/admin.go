@@ -78,27 +78,6 @@ func (c *Client) ListNamespaces(ctx context.Context) ([]Namespace, error) {
 	return list, nil
 }
 
-// Status returns the answering node's view of the cluster: its members
-// with their failure-detector state, and the namespaces it considers
-// under-replicated. The node that answers is chosen like a key operation's
-// coordinator: ViaNode's, else the node embedding the connected server,
-// else any.
-func (c *Client) Status(ctx context.Context, opts ...Option) (*messages.StatusResponse, error) {
-	o := applyOptions(opts)
-	if err := begin(ctx, messages.SubjectStatus); err != nil {
-		return nil, err
-	}
-	_, wait := c.budget(ctx, 0)
-	resp := new(messages.StatusResponse)
-	if err := c.callKey(ctx, &o, messages.SubjectStatus, "status", &messages.StatusRequest{}, resp, wait); err != nil {
-		return nil, err
-	}
-	if err := wireError(resp.Error); err != nil {
-		return nil, err
-	}
-	return resp, nil
-}
-
 // toWire checks ns and converts it to its wire form.
 func (ns Namespace) toWire() (*messages.Namespace, error) {
 	const code = messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT

@@ -99,7 +99,7 @@
 //
 //	st, err := c.Status(ctx)
 //	for _, m := range st.Members {
-//		r, err := c.Hints(ctx, m.Id)
+//		r, err := c.Hints(ctx, m.ID)
 //		...
 //	}
 package client

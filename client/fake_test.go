@@ -453,12 +453,22 @@ func (f *fakeNode) onStatus(m *nats.Msg) {
 		return
 	}
 	respond(m, &messages.StatusResponse{
-		Node:       "n1",
-		Partitions: 256,
+		Node:           "n1",
+		Partitions:     256,
+		Version:        "v1.2.3",
+		Commit:         "abc1234",
+		Records:        1000,
+		DiskBytes:      1 << 20,
+		PartitionsHeld: 256,
 		Members: []*messages.MemberStatus{
-			{Id: "n1", Zone: "a", Weight: 1, Up: true, Phi: 0.2, LastHeardMs: 0, PrimaryPartitions: 128, ReplicaPartitions: 256},
-			{Id: "n2", Zone: "b", Weight: 1, Up: true, Phi: 0.4, LastHeardMs: 800, PrimaryPartitions: 128, ReplicaPartitions: 256},
-			{Id: "n3", Zone: "c", Weight: 1, Up: false, Phi: 14.1, LastHeardMs: 31000, ReplicaPartitions: 256},
+			{Id: "n1", Zone: "a", Weight: 1, Addr: "nats://127.0.0.1:4222", Up: true, Phi: 0.2, LastHeardMs: 0,
+				PrimaryPartitions: 128, ReplicaPartitions: 256, State: "active", Ownership: 0.5},
+			{Id: "n2", Zone: "b", Weight: 1, Up: true, Phi: 0.4, LastHeardMs: 800, Heartbeat: 42, Incarnation: 2,
+				PrimaryPartitions: 128, ReplicaPartitions: 256, State: "joining", Ownership: 0.5},
+			{Id: "n3", Zone: "c", Weight: 1, Up: false, Phi: 14.1, LastHeardMs: 31000, ReplicaPartitions: 256, State: "leaving"},
+		},
+		Namespaces: []*messages.NamespaceStatus{
+			{Namespace: &messages.Namespace{Name: "wide", N: 5, R: 3, W: 3}, UnderReplicated: true, Note: "5 replicas wanted, 3 members"},
 		},
 	})
 }

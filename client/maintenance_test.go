@@ -352,9 +352,9 @@ func ExampleClient_Hints() {
 		log.Fatal(err)
 	}
 	for _, m := range st.Members {
-		r, err := c.Hints(ctx, m.Id)
+		r, err := c.Hints(ctx, m.ID)
 		if errors.Is(err, client.ErrNoServers) {
-			fmt.Printf("%s does not answer\n", m.Id)
+			fmt.Printf("%s does not answer\n", m.ID)
 			continue
 		} else if err != nil {
 			log.Fatal(err)

@@ -27,7 +27,7 @@ func put(t *testing.T, c *client.Client, key, val string, opts ...client.Option)
 	if err != nil {
 		t.Fatalf("put %s: %v", key, err)
 	}
-	return tok
+	return tok.Context
 }
 
 func values(r *client.Result) []string {

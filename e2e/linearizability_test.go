@@ -70,7 +70,7 @@ func linearizableStep(c *client.Client, rng *rand.Rand, id, i, keys, clients int
 			return fmt.Errorf("put %s: %w", key, err)
 		}
 		rec.Write(id, key, val, call, true)
-		tokens[key] = tok
+		tokens[key] = tok.Context
 		return nil
 	}
 	key := fmt.Sprintf("lin-%d", rng.IntN(keys))

@@ -128,7 +128,7 @@ func (s sdkStore) Get(ctx context.Context, key string, o request) (*client.Resul
 }
 
 func (s sdkStore) Put(ctx context.Context, key string, value []byte, o request) (string, error) {
-	return s.c.Put(ctx, key, value, o.sdk()...)
+	return putContext(s.c.Put(ctx, key, value, o.sdk()...))
 }
 
 func (s sdkStore) Delete(ctx context.Context, key string, o request) error {
@@ -145,9 +145,9 @@ func (s sdkStore) ListNamespaces(ctx context.Context) ([]client.Namespace, error
 
 func (s sdkStore) Status(ctx context.Context, node string) (*messages.StatusResponse, error) {
 	if node != "" {
-		return s.c.Status(ctx, client.ViaNode(node))
+		return statusToWire(s.c.Status(ctx, client.ViaNode(node)))
 	}
-	return s.c.Status(ctx)
+	return statusToWire(s.c.Status(ctx))
 }
 
 func (s sdkStore) Hints(ctx context.Context, node string) (client.HintsReport, error) {
