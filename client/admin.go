@@ -19,12 +19,16 @@ const (
 	ModeLWW = "lww"
 )
 
+// DefaultN is the replica count of a namespace created without one, as
+// in Dynamo and Riak: three copies survive the loss of any two nodes.
+const DefaultN = 3
+
 // Namespace is a keyspace with its own replication settings.
 type Namespace struct {
 	Name string
 	// N is the number of replicas per key, fixed at creation; R and W are
-	// the default read and write quorums. 0 at creation means the
-	// cluster's default (3, 2, 2).
+	// the default read and write quorums. At creation an N of 0 means
+	// DefaultN, and an R or W of 0 a majority of N (2 of 3).
 	N, R, W int
 	// Mode is ModeSiblings or ModeLWW; "" at creation means ModeSiblings.
 	Mode string
@@ -95,6 +99,9 @@ func (ns Namespace) toWire() (*messages.Namespace, error) {
 	mode, err := ParseMode(ns.Mode)
 	if err != nil {
 		return nil, err
+	}
+	if ns.N == 0 {
+		ns.N = DefaultN
 	}
 	return &messages.Namespace{
 		Name: ns.Name, N: uint32(ns.N), R: uint32(ns.R), W: uint32(ns.W), Mode: mode,

@@ -146,15 +146,6 @@ func newFake(t testing.TB) *fakeNode {
 	return f
 }
 
-// startExampleNode stands in for a running cluster in the examples.
-func startExampleNode() (url string, stop func()) {
-	f, err := startFake()
-	if err != nil {
-		panic(err)
-	}
-	return f.url, f.stop
-}
-
 // lastRequest returns the last request the fake took on subject.
 func lastRequest[T proto.Message](f *fakeNode, subject string) T {
 	f.mu.Lock()
