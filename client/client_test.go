@@ -114,26 +114,31 @@ func TestOptionsReachTheWire(t *testing.T) {
 	}
 
 	if _, err := c.Put(ctx, "k", []byte("v"), client.WithNamespace("ns"), client.WithR(1), client.WithW(1),
-		client.WithCausalContext("v7"), client.WithContentType("text/plain"), client.Sloppy(),
+		client.WithCausalContext(fakeToken7), client.WithContentType("text/plain"), client.Sloppy(),
 		client.WithTimeout(250*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	put := lastRequest[*messages.PutRequest](f, messages.SubjectPut)
 	want = &messages.RequestOptions{W: 1, TimeoutMs: 250, Quorum: messages.Quorum_QUORUM_SLOPPY}
-	if put.Namespace != "ns" || put.Key != "k" || string(put.Value) != "v" || put.Context != "v7" ||
+	if put.Namespace != "ns" || put.Key != "k" || string(put.Value) != "v" || put.Context != fakeToken7 ||
 		put.ContentType != "text/plain" || !equalOptions(put.Options, want) {
 		t.Errorf("PutRequest = %v, want options %v", put, want)
 	}
 
-	if err := c.Delete(ctx, "k", client.WithNamespace("ns"), client.WithW(2), client.WithCausalContext("v8")); err != nil {
+	if err := c.Delete(ctx, "k", client.WithNamespace("ns"), client.WithW(2), client.WithCausalContext(fakeToken8)); err != nil {
 		t.Fatal(err)
 	}
 	del := lastRequest[*messages.DeleteRequest](f, messages.SubjectDelete)
 	want = &messages.RequestOptions{W: 2, TimeoutMs: 5000}
-	if del.Namespace != "ns" || del.Key != "k" || del.Context != "v8" || !equalOptions(del.Options, want) {
+	if del.Namespace != "ns" || del.Key != "k" || del.Context != fakeToken8 || !equalOptions(del.Options, want) {
 		t.Errorf("DeleteRequest = %v, want options %v", del, want)
 	}
 }
+
+var (
+	fakeToken7 = token([]uint64{7})
+	fakeToken8 = token([]uint64{8})
+)
 
 func equalOptions(a, b *messages.RequestOptions) bool {
 	return a.GetR() == b.GetR() && a.GetW() == b.GetW() && a.GetTimeoutMs() == b.GetTimeoutMs() &&
@@ -498,7 +503,7 @@ func TestNamespaces(t *testing.T) {
 		t.Fatalf("ListNamespaces = %+v, want default and wide", list)
 	}
 	wide := list[1]
-	if wide.Name != "wide" || wide.N != 5 || wide.R != 2 || wide.W != 2 || wide.Mode != client.ModeLWW ||
+	if wide.Name != "wide" || wide.N != 5 || wide.R != 3 || wide.W != 3 || wide.Mode != client.ModeLWW ||
 		wide.CreatedBy != "fake-1" || wide.Created.Year() != 2026 {
 		t.Fatalf("wide = %+v", wide)
 	}
