@@ -134,7 +134,7 @@ func isTLSError(err error) bool {
 		invalid   x509.CertificateInvalidError
 	)
 	switch {
-	case errors.Is(err, nats.ErrSecureConnRequired), errors.Is(err, nats.ErrSecureConnWanted),
+	case errors.Is(err, nats.ErrTLS), errors.Is(err, nats.ErrSecureConnRequired), errors.Is(err, nats.ErrSecureConnWanted),
 		errors.As(err, &verify), errors.As(err, &alert), errors.As(err, &record),
 		errors.As(err, &authority), errors.As(err, &hostname), errors.As(err, &invalid):
 		return true
@@ -153,9 +153,16 @@ func tlsReason(err error) string {
 		return "the server requires TLS (give a CA file, or use a tls:// URL)"
 	case errors.Is(err, nats.ErrSecureConnWanted):
 		return "the server does not offer TLS"
+	case strings.Contains(err.Error(), "closed by remote after TLS handshake"):
+		return "the server closed the connection after the TLS handshake: it wants a client certificate " +
+			"and got none, or one it does not trust"
 	}
 	s := cleanNATS(err).Error()
-	for _, p := range []string{"remote error: tls: ", "tls: "} {
+	if i := strings.Index(s, "remote error: tls: "); i >= 0 {
+		// The server's alert: what it did not like about this client.
+		return "the server refused the TLS handshake: " + s[i+len("remote error: tls: "):]
+	}
+	for _, p := range []string{"tls error: ", "tls: "} {
 		if i := strings.Index(s, p); i >= 0 {
 			s = s[:i] + s[i+len(p):]
 		}

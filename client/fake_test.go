@@ -82,7 +82,13 @@ type fakeNode struct {
 
 // startNATS starts an embedded nats-server on a random loopback port.
 func startNATS(maxPayload int32) (*server.Server, error) {
-	opts := &server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true, MaxPayload: maxPayload}
+	return startServer(&server.Options{MaxPayload: maxPayload})
+}
+
+// startServer starts an embedded nats-server with opts on a random
+// loopback port.
+func startServer(opts *server.Options) (*server.Server, error) {
+	opts.Host, opts.Port, opts.NoSigs, opts.NoLog = "127.0.0.1", -1, true, true
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, err
@@ -97,7 +103,14 @@ func startNATS(maxPayload int32) (*server.Server, error) {
 
 // startFake starts a NATS server and the fake responder on it.
 func startFake() (*fakeNode, error) {
-	s, err := startNATS(fakeMaxPayload)
+	return startFakeOn(&server.Options{})
+}
+
+// startFakeOn starts a NATS server with opts (users, TLS) and the fake
+// responder on it, connected with connOpts.
+func startFakeOn(opts *server.Options, connOpts ...nats.Option) (*fakeNode, error) {
+	opts.MaxPayload = fakeMaxPayload
+	s, err := startServer(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +123,7 @@ func startFake() (*fakeNode, error) {
 		},
 		last: map[string]proto.Message{},
 	}
-	if f.nc, err = nats.Connect(f.url); err != nil {
+	if f.nc, err = nats.Connect(f.url, connOpts...); err != nil {
 		s.Shutdown()
 		return nil, err
 	}
