@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
@@ -39,6 +40,10 @@ func securedUsers() []*server.User {
 			Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
 		}},
 		{Username: "admin", Password: "admin-secret", Permissions: allowAll},
+		{Username: "narrow", Password: "narrow-secret", Permissions: &server.Permissions{
+			Publish:   &server.SubjectPermission{Allow: []string{"kv.api.get", "kv.api.put", "kv.api.delete"}},
+			Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
+		}},
 		{Username: "deaf", Password: "deaf-secret", Permissions: &server.Permissions{
 			Publish:   &server.SubjectPermission{Allow: []string{"kv.api.>"}},
 			Subscribe: &server.SubjectPermission{Deny: []string{">"}},
@@ -147,6 +152,26 @@ func errString(err error) string {
 		return "no error"
 	}
 	return err.Error()
+}
+
+// A user granted only the shared key subjects, not the per-node ones the
+// client prefers, still gets its calls through.
+func TestPermissionsForTheSharedSubjectsOnly(t *testing.T) {
+	f := newSecuredFake(t)
+	c := connectURL(t, f.url, client.WithUserPassword("narrow", "narrow-secret"))
+	ctx := context.Background()
+	for range 2 {
+		if _, err := c.Put(ctx, "k", []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Get(ctx, "k"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Status(ctx); !errors.Is(err, client.ErrPermissionDenied) ||
+		err.Error() != "permission denied: not allowed to publish to kv.api.status" {
+		t.Fatalf("Status: err = %v, want a denial naming kv.api.status", err)
+	}
 }
 
 // A user that may not subscribe to the reply subject gets no answer ever;
@@ -384,5 +409,71 @@ func TestTLSWantedButNotOffered(t *testing.T) {
 	_, err := client.Connect(f.url, client.WithTLSFiles(p.ca, "", ""))
 	if !errors.Is(err, client.ErrTLS) || !strings.HasPrefix(err.Error(), "tls: ") {
 		t.Fatalf("err = %v, want ErrTLS", err)
+	}
+}
+
+// userCreds issues a user of account (signed by accountKP) and returns
+// the text of its credentials file.
+func userCreds(t *testing.T, accountKP nkeys.KeyPair, allowPub ...string) []byte {
+	t.Helper()
+	ukp, _ := nkeys.CreateUser()
+	upub, _ := ukp.PublicKey()
+	uc := jwt.NewUserClaims(upub)
+	uc.Pub.Allow.Add(allowPub...)
+	uc.Sub.Allow.Add("_INBOX.>", "kv.>")
+	ujwt, err := uc.Encode(accountKP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, _ := ukp.Seed()
+	creds, err := jwt.FormatUserConfig(ujwt, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return creds
+}
+
+// A server in operator mode trusts users by their JWTs, which the
+// credentials file carries with the user's seed.
+func TestCredsFile(t *testing.T) {
+	okp, _ := nkeys.CreateOperator()
+	opub, _ := okp.PublicKey()
+	oc := jwt.NewOperatorClaims(opub)
+	akp, _ := nkeys.CreateAccount()
+	apub, _ := akp.PublicKey()
+	ajwt, err := jwt.NewAccountClaims(apub).Encode(okp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolver := &server.MemAccResolver{}
+	if err := resolver.Store(apub, ajwt); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	nodeCreds := filepath.Join(dir, "node.creds")
+	appCreds := filepath.Join(dir, "app.creds")
+	if err := os.WriteFile(nodeCreds, userCreds(t, akp, ">"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(appCreds, userCreds(t, akp, "kv.api.>"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := startFakeOn(&server.Options{TrustedOperators: []*jwt.OperatorClaims{oc}, AccountResolver: resolver},
+		nats.UserCredentials(nodeCreds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.stop)
+
+	c := connectURL(t, f.url, client.WithCredsFile(appCreds))
+	ctx := context.Background()
+	if _, err := c.Put(ctx, "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateNamespace(ctx, client.Namespace{Name: "x"}); !errors.Is(err, client.ErrPermissionDenied) {
+		t.Fatalf("CreateNamespace: err = %v, want ErrPermissionDenied", err)
+	}
+	if _, err := client.Connect(f.url); !errors.Is(err, client.ErrAuthFailed) {
+		t.Fatalf("no credentials: err = %v, want ErrAuthFailed", err)
 	}
 }

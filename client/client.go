@@ -261,13 +261,14 @@ func (c *Client) route(o *callOptions, shared, op string) (subject, local string
 }
 
 // callKey is call for a key operation, routed by route. When the local
-// server turns out to embed no node (no responders: nothing was
-// delivered, so nothing can have happened), it is remembered and the call
-// goes to the shared subject instead.
+// server turns out to embed no node (no responders), or this client may
+// not publish on the node's own subjects (permissions that grant only the
+// shared ones), nothing was delivered, so nothing can have happened: that
+// server is remembered and the call goes to the shared subject instead.
 func (c *Client) callKey(ctx context.Context, o *callOptions, shared, op string, req, resp proto.Message, wait time.Duration) error {
 	subject, local := c.route(o, shared, op)
 	err := c.call(ctx, subject, req, resp, wait)
-	if local != "" && errors.Is(err, ErrNoServers) && c.nc.IsConnected() {
+	if local != "" && (errors.Is(err, ErrNoServers) && c.nc.IsConnected() || errors.Is(err, ErrPermissionDenied)) {
 		c.mu.Lock()
 		if c.notNodes == nil {
 			c.notNodes = map[string]bool{}

@@ -67,9 +67,11 @@ func (d *denials) watch(ctx context.Context, subject string) (context.Context, f
 	d.mu.Unlock()
 	return wctx, func() {
 		d.mu.Lock()
-		delete(set, id)
-		if len(set) == 0 && d.waiting[subject] != nil && len(d.waiting[subject]) == 0 {
-			delete(d.waiting, subject)
+		if set := d.waiting[subject]; set != nil {
+			delete(set, id)
+			if len(set) == 0 {
+				delete(d.waiting, subject)
+			}
 		}
 		d.mu.Unlock()
 		cancel(nil)
