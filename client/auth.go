@@ -116,9 +116,9 @@ func connectError(url string, err error) error {
 	case isTLSError(err):
 		return quiet(fmt.Sprintf("%v: connect to %s: %s", ErrTLS, url, tlsReason(err)), ErrTLS, err)
 	case errors.Is(err, nats.ErrNoServers):
-		return fmt.Errorf("%w: cannot connect to %s (%w)", ErrNoServers, url, err)
+		return quiet(fmt.Sprintf("%v: cannot connect to %s", ErrNoServers, url), ErrNoServers, err)
 	}
-	return fmt.Errorf("connect to %s: %w", url, err)
+	return quiet(fmt.Sprintf("connect to %s: %v", url, cleanNATS(err)), err)
 }
 
 // isTLSError reports whether a connection failed in TLS: a certificate the

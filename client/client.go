@@ -161,7 +161,7 @@ func (c *Client) call(ctx context.Context, subject string, req, resp proto.Messa
 		return fmt.Errorf("%s: %w: NATS status %s %s", subject, ErrInternal, status, m.Header.Get("Description"))
 	}
 	if err := proto.Unmarshal(m.Data, resp); err != nil {
-		return fmt.Errorf("%s: %w: undecodable response: %w", subject, ErrInternal, err)
+		return quiet(fmt.Sprintf("%s: %v: undecodable response", subject, ErrInternal), ErrInternal, err)
 	}
 	return nil
 }

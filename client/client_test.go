@@ -319,6 +319,9 @@ func TestNoResponders(t *testing.T) {
 	if !errors.Is(err, client.ErrNoServers) || !errors.Is(err, nats.ErrNoResponders) {
 		t.Fatalf("err = %v, want ErrNoServers", err)
 	}
+	if want := "no servers: no node serves kv.api.get"; err.Error() != want {
+		t.Fatalf("message %q, want %q", err, want)
+	}
 	if _, err := c.Status(context.Background()); !errors.Is(err, client.ErrNoServers) {
 		t.Fatalf("Status: err = %v, want ErrNoServers", err)
 	}
@@ -338,7 +341,7 @@ func TestClosed(t *testing.T) {
 
 func TestConnect(t *testing.T) {
 	_, err := client.Connect("nats://127.0.0.1:1", client.WithNATSOptions(nats.Timeout(time.Second)))
-	if !errors.Is(err, client.ErrNoServers) {
+	if !errors.Is(err, client.ErrNoServers) || err.Error() != "no servers: cannot connect to nats://127.0.0.1:1" {
 		t.Fatalf("Connect to nothing: err = %v, want ErrNoServers", err)
 	}
 

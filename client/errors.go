@@ -183,7 +183,7 @@ func (c *Client) transportError(ctx context.Context, subject string, wait time.D
 	}
 	switch {
 	case errors.Is(err, nats.ErrNoResponders):
-		return fmt.Errorf("%w: no node serves %s (%w)", ErrNoServers, subject, err)
+		return quiet(fmt.Sprintf("%v: no node serves %s", ErrNoServers, subject), ErrNoServers, err)
 	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		// Not wrapped: the caller's ctx is live, so this is no ctx error.
 		if !c.nc.IsConnected() {
@@ -192,7 +192,7 @@ func (c *Client) transportError(ctx context.Context, subject string, wait time.D
 		return fmt.Errorf("%s: %w: no answer within %v", subject, ErrTimeout, wait)
 	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrDisconnected),
 		errors.Is(err, nats.ErrInvalidConnection), errors.Is(err, nats.ErrConnectionDraining):
-		return fmt.Errorf("%w: %s: %w", ErrNoServers, subject, err)
+		return quiet(fmt.Sprintf("%v: %s: %v", ErrNoServers, subject, cleanNATS(err)), ErrNoServers, err)
 	case errors.Is(err, nats.ErrMaxPayload):
 		// Put turns this into the node's value limit (see valueTooLarge);
 		// the chain keeps nats.ErrMaxPayload so that it can tell.
@@ -200,5 +200,5 @@ func (c *Client) transportError(ctx context.Context, subject string, wait time.D
 			"the request is larger than the server accepts (%d bytes)", c.nc.MaxPayload())
 		return quiet(e.Error(), e, err)
 	}
-	return fmt.Errorf("%s: %w", subject, err)
+	return quiet(fmt.Sprintf("%s: %v", subject, cleanNATS(err)), err)
 }

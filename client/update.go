@@ -26,36 +26,43 @@ const (
 )
 
 // Update is a read-modify-write of key: it reads the key, calls fn with
-// what it read and writes fn's value with the read's causal context, so
-// that the write supersedes exactly the values fn saw. A missing key gives
-// fn a Result with no values (and the context of a deletion, if any). An
-// error from fn ends Update with that error and nothing written.
+// what it read (every sibling) and writes fn's value with the read's causal
+// context, so that the write supersedes exactly the values fn saw. A
+// missing key gives fn a Result with no values (and the context of a
+// deletion, if any). An error from fn ends Update with that error, as fn
+// returned it, and nothing more written. opts apply to the reads and the
+// writes alike; a WithCausalContext among them is ignored.
 //
-// The store has no conditional write: a write concurrent with this one is
-// never refused, it becomes a sibling. So after its write Update reads the
-// key again (with the same R), and a concurrent change is exactly this:
-// that read shows more than one value. Every value but one is then a write
-// that fn has not seen (in a namespace in siblings mode a write that saw
-// the values it replaces never leaves them as siblings). Update then calls
-// fn again with those siblings, which include its own previous value, and
-// writes the result with their context, after a short random backoff. It
-// makes at most DefaultUpdateAttempts writes (WithMaxAttempts changes it)
-// and then fails with an error that is ErrConflict, with the PutResult of
-// its last write, which stays stored as one of the siblings.
+// The store has no conditional write: a write concurrent with Update's is
+// not refused, it is kept beside it as a sibling. So after writing, Update
+// reads the key back (with the same R: with R + W > N that read sees its
+// write) and a concurrent change means exactly this: the read back returns
+// more than one value. As Update's write superseded every value fn saw,
+// each other value is a write fn did not see, one that raced it. Update
+// then waits a short random backoff, calls fn again with all the values
+// read back (its own previous value among them), writes the result with
+// their context, superseding them all, and reads back again. It makes at
+// most DefaultUpdateAttempts writes (WithMaxAttempts changes it); after the
+// last it fails with an error that is ErrConflict, returning the PutResult
+// of that write, which stays stored as one of the siblings.
 //
-// Because of the retry, fn must merge siblings, and merging its own
-// previous value back in must not apply its change twice: set union,
-// per-writer counters (a G-counter: each writer sets its own entry, the
-// merge takes the largest of each), or a change that sets a field to a
-// value. Then no update is lost: each Update that returns nil left its
-// change in a single value that every later read sees.
+// So fn must merge siblings, and merging its own previous value back in
+// must not apply its change twice: set union, a per-writer counter (each
+// writer sets its own entry; the merge takes the largest of each), a
+// change that sets a field to a value. With such a function no update is
+// lost, and when every Update has returned nil the key holds one value.
+// A function that merely transforms one opaque value, such as an integer
+// that it increments, cannot be made exact by any retry: once two writes
+// race, both are stored, and nothing in two siblings "5" and "5" tells
+// whether they hold one increment or two. Only a conditional write in the
+// store could serialize such writers.
 //
-// In a namespace in lww mode concurrent writes never become siblings, the
-// write with the latest timestamp wins, and Update never retries: a
-// concurrent Update may overwrite this one's change, as lww chooses.
+// In a namespace in lww mode racing writes never become siblings (the
+// latest timestamp wins), so Update writes once: a concurrent Update may
+// overwrite its change, which is what lww chooses.
 //
-// When the write succeeded and only the read after it failed, Update
-// returns the PutResult with that error.
+// When the write succeeded and only the read back failed, Update returns
+// the PutResult with that error.
 func (c *Client) Update(ctx context.Context, key string, fn func(current *Result) ([]byte, error), opts ...Option) (*PutResult, error) {
 	o, err := prepare(ctx, messages.SubjectPut, key, opts)
 	if err != nil {
