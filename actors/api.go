@@ -151,9 +151,13 @@ func (n *Node) handlePut(m *nats.Msg) {
 		return
 	}
 	if len(req.Value) > n.cfg.MaxValueBytes {
-		n.reject(m, "put", errorf(messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE,
+		// got and needed carry the size and the limit, so clients need
+		// not parse the message.
+		tooLarge := errorf(messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE,
 			"value of key %q is %d bytes, over this node's limit of %d bytes (--max-value-bytes); store large objects elsewhere and keep a reference here",
-			req.Key, len(req.Value), n.cfg.MaxValueBytes), &messages.PutResponse{})
+			req.Key, len(req.Value), n.cfg.MaxValueBytes)
+		tooLarge.got, tooLarge.needed = len(req.Value), n.cfg.MaxValueBytes
+		n.reject(m, "put", tooLarge, &messages.PutResponse{})
 		return
 	}
 	sc, ctx, err := n.prepareWrite(req.Namespace, req.Key, req.Options, req.Context)

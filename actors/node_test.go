@@ -88,7 +88,7 @@ func TestConcurrentWritersRace(t *testing.T) {
 					errs <- err
 					return
 				}
-				if _, err := c.Put(ctx, key, []byte(fmt.Sprint(w, i)), client.WithContext(token)); err != nil {
+				if _, err := c.Put(ctx, key, []byte(fmt.Sprint(w, i)), client.WithCausalContext(token)); err != nil {
 					errs <- err
 					return
 				}

@@ -19,12 +19,16 @@ const (
 	ModeLWW = "lww"
 )
 
+// DefaultN is the replica count of a namespace created without one, as
+// in Dynamo and Riak: three copies survive the loss of any two nodes.
+const DefaultN = 3
+
 // Namespace is a keyspace with its own replication settings.
 type Namespace struct {
 	Name string
 	// N is the number of replicas per key, fixed at creation; R and W are
-	// the default read and write quorums. 0 at creation means the
-	// cluster's default (3, 2, 2).
+	// the default read and write quorums. At creation an N of 0 means
+	// DefaultN, and an R or W of 0 a majority of N (2 of 3).
 	N, R, W int
 	// Mode is ModeSiblings or ModeLWW; "" at creation means ModeSiblings.
 	Mode string
@@ -78,27 +82,6 @@ func (c *Client) ListNamespaces(ctx context.Context) ([]Namespace, error) {
 	return list, nil
 }
 
-// Status returns the answering node's view of the cluster: its members
-// with their failure-detector state, and the namespaces it considers
-// under-replicated. The node that answers is chosen like a key operation's
-// coordinator: ViaNode's, else the node embedding the connected server,
-// else any.
-func (c *Client) Status(ctx context.Context, opts ...Option) (*messages.StatusResponse, error) {
-	o := applyOptions(opts)
-	if err := begin(ctx, messages.SubjectStatus); err != nil {
-		return nil, err
-	}
-	_, wait := c.budget(ctx, 0)
-	resp := new(messages.StatusResponse)
-	if err := c.callKey(ctx, &o, messages.SubjectStatus, "status", &messages.StatusRequest{}, resp, wait); err != nil {
-		return nil, err
-	}
-	if err := wireError(resp.Error); err != nil {
-		return nil, err
-	}
-	return resp, nil
-}
-
 // toWire checks ns and converts it to its wire form.
 func (ns Namespace) toWire() (*messages.Namespace, error) {
 	const code = messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT
@@ -116,6 +99,9 @@ func (ns Namespace) toWire() (*messages.Namespace, error) {
 	mode, err := ParseMode(ns.Mode)
 	if err != nil {
 		return nil, err
+	}
+	if ns.N == 0 {
+		ns.N = DefaultN
 	}
 	return &messages.Namespace{
 		Name: ns.Name, N: uint32(ns.N), R: uint32(ns.R), W: uint32(ns.W), Mode: mode,

@@ -32,6 +32,11 @@ type Client struct {
 	// notNodes are server names found to be no quorumkv node (a plain NATS
 	// server): calls through them use the shared subjects.
 	notNodes map[string]bool
+
+	// denials fails requests on subjects NATS refuses to this client.
+	denials denials
+	// limits remembers the value limit learned from a node.
+	limits valueLimit
 }
 
 // ClientName is the NATS connection name Connect gives, visible in the
@@ -42,27 +47,38 @@ const ClientName = "quorumkv-client"
 // a Client that owns the connection. The connection reconnects forever: a
 // call made while it is reconnecting is buffered and sent on reconnection,
 // or fails with ErrTimeout (and ErrNoServers) if that does not happen in
-// time. Connect fails with ErrNoServers when no server can be reached.
+// time. Connect fails with ErrNoServers when no server can be reached,
+// ErrAuthFailed when the server refuses the credentials, and ErrTLS when
+// TLS fails or a TLS file does not load.
 func Connect(url string, opts ...ConnectOption) (*Client, error) {
 	cfg := newConfig(opts)
-	natsOpts := make([]nats.Option, 0, 2+len(cfg.natsOptions))
-	natsOpts = append(natsOpts, nats.Name(ClientName), nats.MaxReconnects(-1))
+	authOpts, err := cfg.auth.natsOptions()
+	if err != nil {
+		return nil, err
+	}
+	natsOpts := make([]nats.Option, 0, 3+len(authOpts)+len(cfg.natsOptions))
+	natsOpts = append(natsOpts, nats.Name(ClientName), nats.MaxReconnects(-1), nats.ErrorHandler(logAsyncError))
+	natsOpts = append(natsOpts, authOpts...)
 	natsOpts = append(natsOpts, cfg.natsOptions...)
 	nc, err := nats.Connect(url, natsOpts...)
 	if err != nil {
-		if errors.Is(err, nats.ErrNoServers) {
-			return nil, fmt.Errorf("%w: cannot connect to %s (%w)", ErrNoServers, url, err)
-		}
-		return nil, fmt.Errorf("connect to %s: %w", url, err)
+		return nil, connectError(url, err)
 	}
-	return &Client{nc: nc, owned: true, timeout: cfg.timeout, anyNode: cfg.anyNode}, nil
+	c := &Client{nc: nc, owned: true, timeout: cfg.timeout, anyNode: cfg.anyNode}
+	c.installErrorHandler()
+	return c, nil
 }
 
 // New wraps a connection the caller owns: Close leaves it open. Only
-// WithDefaultTimeout has an effect here.
+// WithDefaultTimeout and WithAnyNode have an effect here. New puts an error
+// handler in front of nc's (which still gets every error), so that a
+// request NATS refuses fails at once with ErrPermissionDenied; a handler
+// the caller sets on nc later replaces it.
 func New(nc *nats.Conn, opts ...ConnectOption) *Client {
 	cfg := newConfig(opts)
-	return &Client{nc: nc, timeout: cfg.timeout, anyNode: cfg.anyNode}
+	c := &Client{nc: nc, timeout: cfg.timeout, anyNode: cfg.anyNode}
+	c.installErrorHandler()
+	return c
 }
 
 func newConfig(opts []ConnectOption) clientConfig {
@@ -145,14 +161,13 @@ func (c *Client) call(ctx context.Context, subject string, req, resp proto.Messa
 		return fmt.Errorf("%s: %w: NATS status %s %s", subject, ErrInternal, status, m.Header.Get("Description"))
 	}
 	if err := proto.Unmarshal(m.Data, resp); err != nil {
-		return fmt.Errorf("%s: %w: undecodable response: %w", subject, ErrInternal, err)
+		return quiet(fmt.Sprintf("%s: %v: undecodable response", subject, ErrInternal), ErrInternal, err)
 	}
 	return nil
 }
 
 // request is one NATS request-reply bounded by ctx and by wait. It makes
-// no goroutine, and a derived context only when ctx can be cancelled and
-// outlives wait.
+// no goroutine.
 func (c *Client) request(ctx context.Context, subject string, data []byte, wait time.Duration) (*nats.Msg, error) {
 	// "No responders" means nothing was delivered, so a retry is always
 	// safe; right after a node starts (or a client connects to another
@@ -198,16 +213,26 @@ func (c *Client) mayBeSpreading(subject string) bool {
 var noResponderBackoff = []time.Duration{time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond,
 	8 * time.Millisecond, 16 * time.Millisecond, 32 * time.Millisecond}
 
+// requestOnce is one NATS request bounded by ctx and wait, which fails at
+// once with ErrPermissionDenied if NATS refuses its subject.
 func (c *Client) requestOnce(ctx context.Context, subject string, data []byte, wait time.Duration) (*nats.Msg, error) {
-	if ctx.Done() == nil {
-		return c.nc.Request(subject, data, wait)
+	wctx, done, err := c.denials.watch(ctx, subject)
+	if err != nil {
+		return nil, err
 	}
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
-		return c.nc.RequestWithContext(ctx, subject, data)
+	defer done()
+	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > wait {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(wctx, wait)
+		defer cancel()
 	}
-	bounded, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	return c.nc.RequestWithContext(bounded, subject, data)
+	m, err := c.nc.RequestWithContext(wctx, subject, data)
+	if err != nil {
+		if cause := context.Cause(wctx); errors.Is(cause, ErrPermissionDenied) {
+			return nil, cause
+		}
+	}
+	return m, err
 }
 
 // route picks the subject of a key operation: the node named by ViaNode;
@@ -236,13 +261,14 @@ func (c *Client) route(o *callOptions, shared, op string) (subject, local string
 }
 
 // callKey is call for a key operation, routed by route. When the local
-// server turns out to embed no node (no responders: nothing was
-// delivered, so nothing can have happened), it is remembered and the call
-// goes to the shared subject instead.
+// server turns out to embed no node (no responders), or this client may
+// not publish on the node's own subjects (permissions that grant only the
+// shared ones), nothing was delivered, so nothing can have happened: that
+// server is remembered and the call goes to the shared subject instead.
 func (c *Client) callKey(ctx context.Context, o *callOptions, shared, op string, req, resp proto.Message, wait time.Duration) error {
 	subject, local := c.route(o, shared, op)
 	err := c.call(ctx, subject, req, resp, wait)
-	if local != "" && errors.Is(err, ErrNoServers) && c.nc.IsConnected() {
+	if local != "" && (errors.Is(err, ErrNoServers) && c.nc.IsConnected() || errors.Is(err, ErrPermissionDenied)) {
 		c.mu.Lock()
 		if c.notNodes == nil {
 			c.notNodes = map[string]bool{}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -32,8 +33,8 @@ func TestPutGetDelete(t *testing.T) {
 	ctx := context.Background()
 
 	written, err := c.Put(ctx, "k", []byte("v1"), client.WithContentType("text/plain"))
-	if err != nil || written == "" {
-		t.Fatalf("Put = %q, %v; want a context", written, err)
+	if err != nil || written.Context == "" {
+		t.Fatalf("Put = %+v, %v; want a context", written, err)
 	}
 	r, err := c.Get(ctx, "k")
 	if err != nil {
@@ -42,7 +43,7 @@ func TestPutGetDelete(t *testing.T) {
 	if len(r.Values) != 1 || string(r.Values[0].Data) != "v1" || r.Values[0].ContentType != "text/plain" || r.Siblings() {
 		t.Fatalf("Get = %+v", r)
 	}
-	if err := c.Delete(ctx, "k", client.WithContext(r.Context)); err != nil {
+	if err := c.Delete(ctx, "k", client.WithCausalContext(r.Context)); err != nil {
 		t.Fatal(err)
 	}
 	r, err = c.Get(ctx, "k")
@@ -84,7 +85,7 @@ func TestSiblings(t *testing.T) {
 	if err != nil || !r.Siblings() || len(r.Values) != 2 {
 		t.Fatalf("Get = %+v, %v; want two siblings", r, err)
 	}
-	if _, err := c.Put(ctx, "k", []byte("ab"), client.WithContext(r.Context)); err != nil {
+	if _, err := c.Put(ctx, "k", []byte("ab"), client.WithCausalContext(r.Context)); err != nil {
 		t.Fatal(err)
 	}
 	r, err = c.Get(ctx, "k")
@@ -103,7 +104,7 @@ func TestOptionsReachTheWire(t *testing.T) {
 
 	if _, err := c.Get(ctx, "k", client.WithNamespace("ns"), client.WithR(1), client.WithW(2),
 		client.WithTimeout(1500*time.Microsecond+time.Second), client.Strict(),
-		client.WithContext("ignored"), client.WithContentType("ignored")); !errors.Is(err, client.ErrNotFound) {
+		client.WithCausalContext("ignored"), client.WithContentType("ignored")); !errors.Is(err, client.ErrNotFound) {
 		t.Fatal(err)
 	}
 	get := lastRequest[*messages.GetRequest](f, messages.SubjectGet)
@@ -113,26 +114,31 @@ func TestOptionsReachTheWire(t *testing.T) {
 	}
 
 	if _, err := c.Put(ctx, "k", []byte("v"), client.WithNamespace("ns"), client.WithR(1), client.WithW(1),
-		client.WithContext("v7"), client.WithContentType("text/plain"), client.Sloppy(),
+		client.WithCausalContext(fakeToken7), client.WithContentType("text/plain"), client.Sloppy(),
 		client.WithTimeout(250*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	put := lastRequest[*messages.PutRequest](f, messages.SubjectPut)
 	want = &messages.RequestOptions{W: 1, TimeoutMs: 250, Quorum: messages.Quorum_QUORUM_SLOPPY}
-	if put.Namespace != "ns" || put.Key != "k" || string(put.Value) != "v" || put.Context != "v7" ||
+	if put.Namespace != "ns" || put.Key != "k" || string(put.Value) != "v" || put.Context != fakeToken7 ||
 		put.ContentType != "text/plain" || !equalOptions(put.Options, want) {
 		t.Errorf("PutRequest = %v, want options %v", put, want)
 	}
 
-	if err := c.Delete(ctx, "k", client.WithNamespace("ns"), client.WithW(2), client.WithContext("v8")); err != nil {
+	if err := c.Delete(ctx, "k", client.WithNamespace("ns"), client.WithW(2), client.WithCausalContext(fakeToken8)); err != nil {
 		t.Fatal(err)
 	}
 	del := lastRequest[*messages.DeleteRequest](f, messages.SubjectDelete)
 	want = &messages.RequestOptions{W: 2, TimeoutMs: 5000}
-	if del.Namespace != "ns" || del.Key != "k" || del.Context != "v8" || !equalOptions(del.Options, want) {
+	if del.Namespace != "ns" || del.Key != "k" || del.Context != fakeToken8 || !equalOptions(del.Options, want) {
 		t.Errorf("DeleteRequest = %v, want options %v", del, want)
 	}
 }
+
+var (
+	fakeToken7 = token([]uint64{7})
+	fakeToken8 = token([]uint64{8})
+)
 
 func equalOptions(a, b *messages.RequestOptions) bool {
 	return a.GetR() == b.GetR() && a.GetW() == b.GetW() && a.GetTimeoutMs() == b.GetTimeoutMs() &&
@@ -313,6 +319,9 @@ func TestNoResponders(t *testing.T) {
 	if !errors.Is(err, client.ErrNoServers) || !errors.Is(err, nats.ErrNoResponders) {
 		t.Fatalf("err = %v, want ErrNoServers", err)
 	}
+	if want := "no servers: no node serves kv.api.get"; err.Error() != want {
+		t.Fatalf("message %q, want %q", err, want)
+	}
 	if _, err := c.Status(context.Background()); !errors.Is(err, client.ErrNoServers) {
 		t.Fatalf("Status: err = %v, want ErrNoServers", err)
 	}
@@ -332,7 +341,7 @@ func TestClosed(t *testing.T) {
 
 func TestConnect(t *testing.T) {
 	_, err := client.Connect("nats://127.0.0.1:1", client.WithNATSOptions(nats.Timeout(time.Second)))
-	if !errors.Is(err, client.ErrNoServers) {
+	if !errors.Is(err, client.ErrNoServers) || err.Error() != "no servers: cannot connect to nats://127.0.0.1:1" {
 		t.Fatalf("Connect to nothing: err = %v, want ErrNoServers", err)
 	}
 
@@ -497,7 +506,7 @@ func TestNamespaces(t *testing.T) {
 		t.Fatalf("ListNamespaces = %+v, want default and wide", list)
 	}
 	wide := list[1]
-	if wide.Name != "wide" || wide.N != 5 || wide.R != 2 || wide.W != 2 || wide.Mode != client.ModeLWW ||
+	if wide.Name != "wide" || wide.N != 5 || wide.R != 3 || wide.W != 3 || wide.Mode != client.ModeLWW ||
 		wide.CreatedBy != "fake-1" || wide.Created.Year() != 2026 {
 		t.Fatalf("wide = %+v", wide)
 	}
@@ -509,8 +518,23 @@ func TestStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Node != "n1" || st.Partitions != 256 || len(st.Members) != 3 || st.Members[2].Up {
-		t.Fatalf("Status = %v", st)
+	want := &client.Status{
+		Node: "n1", Partitions: 256, Version: "v1.2.3", Commit: "abc1234", Records: 1000, DiskBytes: 1 << 20,
+		PartitionsHeld: 256,
+		Members: []client.Member{
+			{ID: "n1", Zone: "a", Weight: 1, Addr: "nats://127.0.0.1:4222", Up: true, Phi: 0.2,
+				PrimaryPartitions: 128, ReplicaPartitions: 256, State: "active", Ownership: 0.5},
+			{ID: "n2", Zone: "b", Weight: 1, Up: true, Phi: 0.4, LastHeard: 800 * time.Millisecond, Heartbeat: 42,
+				Incarnation: 2, PrimaryPartitions: 128, ReplicaPartitions: 256, State: "joining", Ownership: 0.5},
+			{ID: "n3", Zone: "c", Weight: 1, Phi: 14.1, LastHeard: 31 * time.Second, ReplicaPartitions: 256, State: "leaving"},
+		},
+		Namespaces: []client.NamespaceStatus{{
+			Namespace:       client.Namespace{Name: "wide", N: 5, R: 3, W: 3, Mode: client.ModeSiblings},
+			UnderReplicated: true, Note: "5 replicas wanted, 3 members",
+		}},
+	}
+	if !reflect.DeepEqual(st, want) {
+		t.Fatalf("Status = %+v\nwant     %+v", st, want)
 	}
 }
 

@@ -12,10 +12,18 @@
 //	if err != nil { ... }
 //	defer c.Close()
 //
-//	ctxToken, err := c.Put(ctx, "user:42", data, client.WithContentType("application/json"))
+//	w, err := c.Put(ctx, "user:42", data, client.WithContentType("application/json"))
 //	r, err := c.Get(ctx, "user:42")
 //	if errors.Is(err, client.ErrNotFound) { ... }
 //	value := r.Values[0].Data
+//
+// A cluster whose NATS configuration requires credentials or TLS takes
+// them as ConnectOptions, each of which may be given empty (adding
+// nothing), so that command-line flags pass straight through:
+//
+//	c, err := client.Connect(url,
+//		client.WithUserPassword(user, password), // or WithCredsFile, WithNKeyFile
+//		client.WithTLSFiles(caFile, certFile, keyFile))
 //
 // # Rules
 //
@@ -38,10 +46,12 @@
 //     negative timeout, a malformed namespace definition, an invalid node
 //     id) so that those fail without a round trip.
 //  3. To update a value, read it and send the Result's Context back with
-//     WithContext: the write then supersedes exactly what the read saw. A
-//     Put without a context is a blind write: it supersedes nothing, so in a
-//     namespace in siblings mode (the default) it becomes a sibling of every
-//     value the key already holds.
+//     WithCausalContext: the write then supersedes exactly what the read
+//     saw. A Put without a context is a blind write: it supersedes nothing,
+//     so in a namespace in siblings mode (the default) it becomes a sibling
+//     of every value the key already holds. Update does the read, the write
+//     and the retries when a concurrent write raced it; its doc says
+//     exactly what it guarantees and what its function must do.
 //  4. A Get may return several values (Result.Siblings). Resolve them in
 //     the application, then Put the merged value with the Get's Context.
 //  5. Deletes write a tombstone; like Put, they take the context of a read.
@@ -65,17 +75,39 @@
 //	ErrInternal           anything else the node reports
 //	ErrNoServers          no node serves the subject (NATS "no responders"), or
 //	                      the client is not connected
+//	ErrPermissionDenied   NATS does not let this user publish on the subject (or
+//	                      subscribe to the replies); the message names it
+//	ErrAuthFailed         Connect: the server refused the credentials
+//	ErrTLS                Connect: TLS failed, or a TLS file does not load; the
+//	                      message starts "tls:"
+//	ErrConflict           Update: concurrent writers kept racing it
 //
 // ErrQuorumUnavailable, ErrTimeout and ErrNoServers are worth retrying with
 // backoff (a node may be restarting or the membership changing); the
-// ErrInvalidArgument family is not.
+// ErrInvalidArgument family, ErrPermissionDenied and ErrAuthFailed are not.
+//
+// Messages are in the user's terms: what failed and why, with the limit or
+// the subject concerned, and none of the prefixes of the libraries below.
+// A value over the node's limit names that limit (the node's
+// --max-value-bytes), even when the value is too large for NATS to carry
+// and the node never sees it: the client then asks the node its limit once,
+// with a request that cannot write (see limit.go).
+//
+// NATS reports a refused publish only asynchronously, to the connection's
+// error handler. Connect and New put the client's own handler in front of
+// the connection's (which still gets every error), so that a call on a
+// refused subject fails at once rather than at its timeout. A call that
+// the client routed to its local node's own subject (kv.api.node.<id>.<op>)
+// and that is refused there goes to the shared subject instead, so users
+// granted only kv.api.get, kv.api.put and kv.api.delete work too.
 //
 // # Options
 //
 // Per call, as functional options: WithR and WithW (0 means the namespace's
-// default), WithNamespace (default "default"), WithContext, WithContentType,
-// WithTimeout, Strict or Sloppy quorum, and ViaNode. Get sends R only; Put
-// and Delete send W only.
+// default), WithNamespace (default "default"), WithCausalContext,
+// WithContentType, WithTimeout, Strict or Sloppy quorum, ViaNode, and
+// WithMaxAttempts for Update. Get sends R only; Put and Delete send W only.
+// WithContext is the deprecated name of WithCausalContext.
 //
 // WithTimeout is the server-side timeout: how long the coordinating node
 // waits for its quorum before it answers ERROR_CODE_TIMEOUT. The client
@@ -99,7 +131,7 @@
 //
 //	st, err := c.Status(ctx)
 //	for _, m := range st.Members {
-//		r, err := c.Hints(ctx, m.Id)
+//		r, err := c.Hints(ctx, m.ID)
 //		...
 //	}
 package client

@@ -40,6 +40,22 @@ var (
 	ErrNoServers = errors.New("no servers")
 	// ErrInternal: a node failed for a reason it could not classify.
 	ErrInternal = errors.New("internal error")
+	// ErrPermissionDenied: NATS refused to let this client publish a
+	// request on its subject (or subscribe to the replies); the message
+	// names the subject. The user's permissions in the server
+	// configuration decide it; retrying does not help.
+	ErrPermissionDenied = errors.New("permission denied")
+	// ErrAuthFailed: the server refused the credentials at Connect (or
+	// there were none and it requires some).
+	ErrAuthFailed = errors.New("authentication failed")
+	// ErrTLS: TLS failed at Connect: a certificate not trusted, a client
+	// certificate the server refused or did not get, a TLS file that does
+	// not load, or one side wanting TLS and the other not. Its message
+	// starts with "tls:".
+	ErrTLS = errors.New("tls")
+	// ErrConflict: Update gave up because concurrent writers kept
+	// changing the key; see Update.
+	ErrConflict = errors.New("conflict")
 )
 
 // Error is a failure reported by a node, or detected by the client before
@@ -60,7 +76,7 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(CodeText(e.Code))
-	if e.Needed > 0 {
+	if e.Needed > 0 && e.Code != messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE { // its message has them
 		fmt.Fprintf(&b, " (got %d, need %d)", e.Got, e.Needed)
 	}
 	if e.Message != "" {
@@ -159,12 +175,15 @@ func ctxError(ctx context.Context, subject string) error {
 
 // transportError classifies a failed NATS request that waited at most wait.
 func (c *Client) transportError(ctx context.Context, subject string, wait time.Duration, err error) error {
+	if errors.Is(err, ErrPermissionDenied) {
+		return err
+	}
 	if ctx.Err() != nil {
 		return ctxError(ctx, subject)
 	}
 	switch {
 	case errors.Is(err, nats.ErrNoResponders):
-		return fmt.Errorf("%w: no node serves %s (%w)", ErrNoServers, subject, err)
+		return quiet(fmt.Sprintf("%v: no node serves %s", ErrNoServers, subject), ErrNoServers, err)
 	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		// Not wrapped: the caller's ctx is live, so this is no ctx error.
 		if !c.nc.IsConnected() {
@@ -173,10 +192,13 @@ func (c *Client) transportError(ctx context.Context, subject string, wait time.D
 		return fmt.Errorf("%s: %w: no answer within %v", subject, ErrTimeout, wait)
 	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrDisconnected),
 		errors.Is(err, nats.ErrInvalidConnection), errors.Is(err, nats.ErrConnectionDraining):
-		return fmt.Errorf("%w: %s: %w", ErrNoServers, subject, err)
+		return quiet(fmt.Sprintf("%v: %s: %v", ErrNoServers, subject, cleanNATS(err)), ErrNoServers, err)
 	case errors.Is(err, nats.ErrMaxPayload):
-		return invalid(messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE,
-			"request of %s exceeds the NATS max payload of %d bytes", subject, c.nc.MaxPayload())
+		// Put turns this into the node's value limit (see valueTooLarge);
+		// the chain keeps nats.ErrMaxPayload so that it can tell.
+		e := invalid(messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE,
+			"the request is larger than the server accepts (%d bytes)", c.nc.MaxPayload())
+		return quiet(e.Error(), e, err)
 	}
-	return fmt.Errorf("%s: %w", subject, err)
+	return quiet(fmt.Sprintf("%s: %v", subject, cleanNATS(err)), err)
 }

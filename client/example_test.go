@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -13,9 +15,9 @@ import (
 	"github.com/quorumkv/quorumkv/client"
 )
 
-// The examples run against a stand-in for a cluster (see fake_test.go);
-// in real use the URL is that of any node or of the NATS cluster the
-// nodes use.
+// The examples run against a real node of one, started in this process
+// (see node_test.go); their output is what that node answers. In real use
+// the URL is that of any node, or of the NATS cluster the nodes use.
 
 func Example() {
 	url, stop := startExampleNode()
@@ -66,6 +68,24 @@ func ExampleNew() {
 	// Output: application/json {"debug":true}
 }
 
+// Credentials and TLS for a cluster whose NATS configuration requires
+// them; any argument may be empty, so flags can be passed straight on.
+func ExampleConnect_credentials() {
+	c, err := client.Connect("tls://kv.example.com:4222",
+		client.WithUserPassword("app", "s3cret"),
+		client.WithTLSFiles("ca.pem", "", ""))
+	switch {
+	case errors.Is(err, client.ErrAuthFailed):
+		// the server refused the user or password
+	case errors.Is(err, client.ErrTLS):
+		// err reads "tls: ..."; here: ca.pem does not exist
+		fmt.Println(err)
+	case err == nil:
+		c.Close()
+	}
+	// Output: tls: CA file: open ca.pem: no such file or directory
+}
+
 func ExampleClient_Get_notFound() {
 	url, stop := startExampleNode()
 	defer stop()
@@ -83,9 +103,9 @@ func ExampleClient_Get_notFound() {
 	// key "nobody-wrote-this": not found
 }
 
-// A read-modify-write: the Put sends back the Get's context, so it replaces
-// exactly the value it read.
-func ExampleClient_Put_update() {
+// A read-modify-write by hand: the Put sends back the Get's causal
+// context, so it replaces exactly the value it read.
+func ExampleWithCausalContext() {
 	url, stop := startExampleNode()
 	defer stop()
 	c, err := client.Connect(url)
@@ -102,15 +122,52 @@ func ExampleClient_Put_update() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := c.Put(ctx, "visits", []byte("2"), client.WithContext(r.Context), client.WithW(2)); err != nil {
+	if _, err := c.Put(ctx, "visits", []byte("2"), client.WithCausalContext(r.Context)); err != nil {
 		log.Fatal(err)
 	}
-	r, err = c.Get(ctx, "visits", client.WithR(2))
+	r, err = c.Get(ctx, "visits")
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(len(r.Values), string(r.Values[0].Data))
 	// Output: 1 2
+}
+
+// Update does the read, the write with the read's context, and the
+// retries when a concurrent write raced it. Its function merges siblings:
+// here the value is a set of words, and the merge is their union.
+func ExampleClient_Update() {
+	url, stop := startExampleNode()
+	defer stop()
+	c, err := client.Connect(url)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+
+	add := func(word string) func(*client.Result) ([]byte, error) {
+		return func(cur *client.Result) ([]byte, error) {
+			set := map[string]bool{word: true}
+			for _, v := range cur.Values { // every sibling, merged
+				for _, w := range splitWords(v.Data) {
+					set[w] = true
+				}
+			}
+			return joinWords(set), nil
+		}
+	}
+	for _, w := range []string{"milk", "eggs", "milk"} {
+		if _, err := c.Update(ctx, "cart", add(w)); err != nil {
+			log.Fatal(err)
+		}
+	}
+	r, err := c.Get(ctx, "cart")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(r.Values[0].Data))
+	// Output: eggs,milk
 }
 
 // Two blind writes are concurrent, so a Get returns both as siblings. The
@@ -142,7 +199,7 @@ func ExampleResult_Siblings() {
 	fmt.Println(r.Siblings(), items)
 
 	merged := []byte(items[0] + "," + items[1])
-	if _, err := c.Put(ctx, "cart", merged, client.WithContext(r.Context)); err != nil {
+	if _, err := c.Put(ctx, "cart", merged, client.WithCausalContext(r.Context)); err != nil {
 		log.Fatal(err)
 	}
 	r, err = c.Get(ctx, "cart")
@@ -156,7 +213,7 @@ func ExampleResult_Siblings() {
 }
 
 // A failure reported by a node is an *Error: errors.Is tells its kind,
-// errors.As gives its code and counts.
+// errors.As gives its code and message.
 func ExampleError() {
 	url, stop := startExampleNode()
 	defer stop()
@@ -166,18 +223,17 @@ func ExampleError() {
 	}
 	defer c.Close()
 
-	// The stand-in cluster has two of the three replicas up.
-	_, err = c.Put(context.Background(), "k", []byte("v"), client.WithW(3), client.Strict())
+	_, err = c.Get(context.Background(), "k", client.WithNamespace("orders"))
 	var e *client.Error
 	if errors.As(err, &e) {
-		fmt.Println(e.Code, e.Got, e.Needed)
+		fmt.Println(e.Code)
 	}
-	fmt.Println(errors.Is(err, client.ErrQuorumUnavailable))
+	fmt.Println(errors.Is(err, client.ErrUnknownNamespace), errors.Is(err, client.ErrInvalidArgument))
 	fmt.Println(err)
 	// Output:
-	// ERROR_CODE_QUORUM_UNAVAILABLE 2 3
-	// true
-	// quorum unavailable (got 2, need 3): too few replicas up
+	// ERROR_CODE_UNKNOWN_NAMESPACE
+	// true true
+	// unknown namespace: namespace "orders" does not exist
 }
 
 func ExampleClient_CreateNamespace() {
@@ -190,11 +246,13 @@ func ExampleClient_CreateNamespace() {
 	defer c.Close()
 	ctx := context.Background()
 
-	warning, err := c.CreateNamespace(ctx, client.Namespace{Name: "sessions", N: 3, R: 1, W: 1, Mode: client.ModeLWW})
+	// N defaults to 3: more than this cluster of one has, so the node
+	// warns.
+	warning, err := c.CreateNamespace(ctx, client.Namespace{Name: "sessions", R: 1, W: 1, Mode: client.ModeLWW})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("warning: %q\n", warning)
+	fmt.Println("warning:", warning)
 
 	if _, err := c.Put(ctx, "s1", []byte("token"), client.WithNamespace("sessions")); err != nil {
 		log.Fatal(err)
@@ -207,7 +265,74 @@ func ExampleClient_CreateNamespace() {
 		fmt.Println(ns.Name, ns.N, ns.R, ns.W, ns.Mode)
 	}
 	// Output:
-	// warning: ""
+	// warning: namespace "sessions" has n=3 but the cluster has 1 node(s): it is under-replicated until the cluster grows
 	// default 3 2 2 siblings
 	// sessions 3 1 1 lww
+}
+
+func ExampleClient_Status() {
+	url, stop := startExampleNode()
+	defer stop()
+	c, err := client.Connect(url)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	st, err := c.Status(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("answered by", st.Node, "of a cluster of", len(st.Members), "with", st.Partitions, "partitions")
+	for _, m := range st.Members {
+		fmt.Println(m.ID, m.Up, m.State, m.PrimaryPartitions, strconv.FormatFloat(m.Ownership, 'f', 2, 64))
+	}
+	// Output:
+	// answered by n1 of a cluster of 1 with 256 partitions
+	// n1 true active 256 1.00
+}
+
+// The maintenance calls go to the node they name; Status gives the ids.
+func ExampleClient_Hints() {
+	url, stop := startExampleNode()
+	defer stop()
+	c, err := client.Connect(url)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+
+	st, err := c.Status(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range st.Members {
+		r, err := c.Hints(ctx, m.ID)
+		if errors.Is(err, client.ErrNoServers) {
+			fmt.Printf("%s does not answer\n", m.ID)
+			continue
+		} else if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s holds hints for %d nodes; delivered %d\n", r.Node, len(r.Targets), r.Delivered)
+	}
+	// Output: n1 holds hints for 0 nodes; delivered 0
+}
+
+func splitWords(b []byte) []string {
+	if len(b) == 0 {
+		return nil
+	}
+	return strings.Split(string(b), ",")
+}
+
+func joinWords(set map[string]bool) []byte {
+	words := make([]string, 0, len(set))
+	for w := range set {
+		words = append(words, w)
+	}
+	sort.Strings(words)
+	return []byte(strings.Join(words, ","))
 }

@@ -20,6 +20,8 @@ package client_test
 // slow, hang and broken to steer them, and nothing for n3, which is down.
 
 import (
+	"cmp"
+	"encoding/base64"
 	"fmt"
 	"sort"
 	"strconv"
@@ -32,6 +34,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/quorumkv/quorumkv/client"
 	"github.com/quorumkv/quorumkv/messages"
 )
 
@@ -42,6 +45,14 @@ const fakeUp = 2
 // fakeMembers is the size of the fake cluster; a namespace with a larger N
 // gets a warning.
 const fakeMembers = 3
+
+// The limits of the fake, a node's defaults; its NATS max payload leaves
+// room for a key and the envelope, as a node's does.
+const (
+	fakeMaxKey     = 1024
+	fakeMaxValue   = 1 << 20
+	fakeMaxPayload = fakeMaxValue + fakeMaxKey + 64<<10
+)
 
 type stored struct {
 	value       []byte
@@ -72,7 +83,13 @@ type fakeNode struct {
 
 // startNATS starts an embedded nats-server on a random loopback port.
 func startNATS(maxPayload int32) (*server.Server, error) {
-	opts := &server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true, MaxPayload: maxPayload}
+	return startServer(&server.Options{MaxPayload: maxPayload})
+}
+
+// startServer starts an embedded nats-server with opts on a random
+// loopback port.
+func startServer(opts *server.Options) (*server.Server, error) {
+	opts.Host, opts.Port, opts.NoSigs, opts.NoLog = "127.0.0.1", -1, true, true
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, err
@@ -87,7 +104,14 @@ func startNATS(maxPayload int32) (*server.Server, error) {
 
 // startFake starts a NATS server and the fake responder on it.
 func startFake() (*fakeNode, error) {
-	s, err := startNATS(0)
+	return startFakeOn(&server.Options{})
+}
+
+// startFakeOn starts a NATS server with opts (users, TLS) and the fake
+// responder on it, connected with connOpts.
+func startFakeOn(opts *server.Options, connOpts ...nats.Option) (*fakeNode, error) {
+	opts.MaxPayload = fakeMaxPayload
+	s, err := startServer(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +124,7 @@ func startFake() (*fakeNode, error) {
 		},
 		last: map[string]proto.Message{},
 	}
-	if f.nc, err = nats.Connect(f.url); err != nil {
+	if f.nc, err = nats.Connect(f.url, connOpts...); err != nil {
 		s.Shutdown()
 		return nil, err
 	}
@@ -146,15 +170,6 @@ func newFake(t testing.TB) *fakeNode {
 	return f
 }
 
-// startExampleNode stands in for a running cluster in the examples.
-func startExampleNode() (url string, stop func()) {
-	f, err := startFake()
-	if err != nil {
-		panic(err)
-	}
-	return f.url, f.stop
-}
-
 // lastRequest returns the last request the fake took on subject.
 func lastRequest[T proto.Message](f *fakeNode, subject string) T {
 	f.mu.Lock()
@@ -191,6 +206,26 @@ func respond(m *nats.Msg, resp proto.Message) {
 	_ = m.Respond(data)
 }
 
+// refuse answers a value or key over the limits, checked in the order a
+// node checks them; it reports true when it has.
+func refuse(m *nats.Msg, key string, value []byte, errResp func(*messages.Error) proto.Message) bool {
+	var e *messages.Error
+	switch {
+	case len(value) > fakeMaxValue:
+		e = &messages.Error{Code: messages.ErrorCode_ERROR_CODE_VALUE_TOO_LARGE, Got: uint32(len(value)), Needed: fakeMaxValue,
+			Message: client.TooLargeText(key, len(value), fakeMaxValue)}
+	case key == "":
+		e = &messages.Error{Code: messages.ErrorCode_ERROR_CODE_INVALID_KEY, Message: "key is empty"}
+	case len(key) > fakeMaxKey:
+		e = &messages.Error{Code: messages.ErrorCode_ERROR_CODE_INVALID_KEY,
+			Message: fmt.Sprintf("key is %d bytes, the limit is %d", len(key), fakeMaxKey)}
+	default:
+		return false
+	}
+	respond(m, errResp(e))
+	return true
+}
+
 // steer handles the special keys; it reports true when it has dealt with
 // the request.
 func steer(m *nats.Msg, key string, opts *messages.RequestOptions, errResp func(*messages.Error) proto.Message) bool {
@@ -222,9 +257,9 @@ func steer(m *nats.Msg, key string, opts *messages.RequestOptions, errResp func(
 	return false
 }
 
-// quorum checks the namespace and a requested quorum q; 0 means the
-// namespace's, which pick reads.
-func (f *fakeNode) quorum(nsName string, q uint32, pick func(*messages.Namespace) uint32) *messages.Error {
+// quorum checks the namespace and the request's R (a read) or W (a
+// write); 0 means the namespace's.
+func (f *fakeNode) quorum(nsName string, o *messages.RequestOptions, read bool) *messages.Error {
 	if nsName == "" {
 		nsName = "default"
 	}
@@ -232,14 +267,17 @@ func (f *fakeNode) quorum(nsName string, q uint32, pick func(*messages.Namespace
 	ns := f.namespaces[nsName]
 	f.mu.Unlock()
 	if ns == nil {
-		return &messages.Error{Code: messages.ErrorCode_ERROR_CODE_UNKNOWN_NAMESPACE, Message: nsName}
+		return &messages.Error{Code: messages.ErrorCode_ERROR_CODE_UNKNOWN_NAMESPACE,
+			Message: fmt.Sprintf("namespace %q does not exist", nsName)}
 	}
-	if q == 0 {
-		q = pick(ns)
-	}
-	if q > ns.N {
+	r, w := cmp.Or(o.GetR(), ns.R), cmp.Or(o.GetW(), ns.W)
+	if r > ns.N || w > ns.N {
 		return &messages.Error{Code: messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT,
-			Message: fmt.Sprintf("quorum %d above N=%d", q, ns.N)}
+			Message: fmt.Sprintf("r=%d w=%d: each must be between 1 and the namespace's n=%d", r, w, ns.N)}
+	}
+	q := w
+	if read {
+		q = r
 	}
 	if q > fakeUp {
 		return &messages.Error{Code: messages.ErrorCode_ERROR_CODE_QUORUM_UNAVAILABLE,
@@ -248,9 +286,6 @@ func (f *fakeNode) quorum(nsName string, q uint32, pick func(*messages.Namespace
 	return nil
 }
 
-func pickR(ns *messages.Namespace) uint32 { return ns.R }
-func pickW(ns *messages.Namespace) uint32 { return ns.W }
-
 func recordKey(ns, key string) string {
 	if ns == "" {
 		ns = "default"
@@ -258,7 +293,8 @@ func recordKey(ns, key string) string {
 	return ns + "\x00" + key
 }
 
-// The fake's context token lists the versions it covers: "v3.7".
+// The fake's context token lists the versions it covers, "v3.7", in
+// base64url as a node's tokens are.
 func token(versions []uint64) string {
 	if len(versions) == 0 {
 		return ""
@@ -267,34 +303,40 @@ func token(versions []uint64) string {
 	for i, v := range versions {
 		parts[i] = strconv.FormatUint(v, 10)
 	}
-	return "v" + strings.Join(parts, ".")
+	return base64.RawURLEncoding.EncodeToString([]byte("v" + strings.Join(parts, ".")))
 }
 
-func parseToken(s string) (map[uint64]bool, bool) {
+// parseToken reads a token, or says why it cannot as a node does.
+func parseToken(s string) (map[uint64]bool, string) {
 	seen := map[uint64]bool{}
 	if s == "" {
-		return seen, true
+		return seen, ""
 	}
-	if !strings.HasPrefix(s, "v") {
-		return nil, false
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Sprintf("the context is not base64url (%v); send back a context exactly as a get or put returned it, or none for a blind write", err)
 	}
-	for _, p := range strings.Split(s[1:], ".") {
+	text, ok := strings.CutPrefix(string(b), "v")
+	if !ok {
+		return nil, "not a context"
+	}
+	for _, p := range strings.Split(text, ".") {
 		v, err := strconv.ParseUint(p, 10, 64)
 		if err != nil {
-			return nil, false
+			return nil, "not a context"
 		}
 		seen[v] = true
 	}
-	return seen, true
+	return seen, ""
 }
 
 func (f *fakeNode) onGet(m *nats.Msg) {
 	errResp := func(e *messages.Error) proto.Message { return &messages.GetResponse{Error: e} }
 	req := new(messages.GetRequest)
-	if !f.take(m, req, errResp) || steer(m, req.Key, req.Options, errResp) {
+	if !f.take(m, req, errResp) || refuse(m, req.Key, nil, errResp) || steer(m, req.Key, req.Options, errResp) {
 		return
 	}
-	if e := f.quorum(req.Namespace, req.GetOptions().GetR(), pickR); e != nil {
+	if e := f.quorum(req.Namespace, req.GetOptions(), true); e != nil {
 		respond(m, errResp(e))
 		return
 	}
@@ -321,16 +363,16 @@ func (f *fakeNode) onGet(m *nats.Msg) {
 func (f *fakeNode) onPut(m *nats.Msg) {
 	errResp := func(e *messages.Error) proto.Message { return &messages.PutResponse{Error: e} }
 	req := new(messages.PutRequest)
-	if !f.take(m, req, errResp) || steer(m, req.Key, req.Options, errResp) {
+	if !f.take(m, req, errResp) || refuse(m, req.Key, req.Value, errResp) || steer(m, req.Key, req.Options, errResp) {
 		return
 	}
-	if e := f.quorum(req.Namespace, req.GetOptions().GetW(), pickW); e != nil {
+	if e := f.quorum(req.Namespace, req.GetOptions(), false); e != nil {
 		respond(m, errResp(e))
 		return
 	}
-	seen, ok := parseToken(req.Context)
-	if !ok {
-		respond(m, errResp(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_BAD_CONTEXT, Message: "undecodable"}))
+	seen, bad := parseToken(req.Context)
+	if bad != "" {
+		respond(m, errResp(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_BAD_CONTEXT, Message: bad}))
 		return
 	}
 	f.mu.Lock()
@@ -351,16 +393,16 @@ func (f *fakeNode) onPut(m *nats.Msg) {
 func (f *fakeNode) onDelete(m *nats.Msg) {
 	errResp := func(e *messages.Error) proto.Message { return &messages.DeleteResponse{Error: e} }
 	req := new(messages.DeleteRequest)
-	if !f.take(m, req, errResp) || steer(m, req.Key, req.Options, errResp) {
+	if !f.take(m, req, errResp) || refuse(m, req.Key, nil, errResp) || steer(m, req.Key, req.Options, errResp) {
 		return
 	}
-	if e := f.quorum(req.Namespace, req.GetOptions().GetW(), pickW); e != nil {
+	if e := f.quorum(req.Namespace, req.GetOptions(), false); e != nil {
 		respond(m, errResp(e))
 		return
 	}
-	seen, ok := parseToken(req.Context)
-	if !ok {
-		respond(m, errResp(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_BAD_CONTEXT, Message: "undecodable"}))
+	seen, bad := parseToken(req.Context)
+	if bad != "" {
+		respond(m, errResp(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_BAD_CONTEXT, Message: bad}))
 		return
 	}
 	f.mu.Lock()
@@ -407,27 +449,34 @@ func (f *fakeNode) onNamespaceCreate(m *nats.Msg) {
 		ns.N = 3
 	}
 	if ns.R == 0 {
-		ns.R = min(2, ns.N)
+		ns.R = ns.N/2 + 1
 	}
 	if ns.W == 0 {
-		ns.W = min(2, ns.N)
+		ns.W = ns.N/2 + 1
 	}
 	ns.CreatedUnixNano = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixNano()
 	ns.CreatedBy = "fake-1"
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	switch {
-	case ns.Name == "" || f.namespaces[ns.Name] != nil:
-		respond(m, errResp(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, Message: "bad or taken name"}))
+	bad := func(format string, args ...any) {
+		respond(m, errResp(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, Message: fmt.Sprintf(format, args...)}))
+	}
+	if ns.R > ns.N || ns.W > ns.N {
+		bad("namespace %q: r=%d w=%d: each must be between 1 and n=%d", ns.Name, ns.R, ns.W, ns.N)
 		return
-	case ns.R > ns.N || ns.W > ns.N:
-		respond(m, errResp(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, Message: "R or W above N"}))
-		return
+	}
+	if old := f.namespaces[ns.Name]; old != nil {
+		if old.N != ns.N || old.Mode != ns.Mode {
+			bad("namespace %q exists with n=%d mode=%s", old.Name, old.N, strings.ToLower(strings.TrimPrefix(old.Mode.String(), "CONFLICT_MODE_")))
+			return
+		}
+		ns = old
 	}
 	f.namespaces[ns.Name] = ns
 	resp := &messages.NamespaceCreateResponse{Namespace: ns}
 	if ns.N > fakeMembers {
-		resp.Warning = fmt.Sprintf("N=%d exceeds the %d members of the cluster", ns.N, fakeMembers)
+		resp.Warning = fmt.Sprintf("namespace %q has n=%d but the cluster has %d node(s): it is under-replicated until the cluster grows",
+			ns.Name, ns.N, fakeMembers)
 	}
 	respond(m, resp)
 }
@@ -453,12 +502,22 @@ func (f *fakeNode) onStatus(m *nats.Msg) {
 		return
 	}
 	respond(m, &messages.StatusResponse{
-		Node:       "n1",
-		Partitions: 256,
+		Node:           "n1",
+		Partitions:     256,
+		Version:        "v1.2.3",
+		Commit:         "abc1234",
+		Records:        1000,
+		DiskBytes:      1 << 20,
+		PartitionsHeld: 256,
 		Members: []*messages.MemberStatus{
-			{Id: "n1", Zone: "a", Weight: 1, Up: true, Phi: 0.2, LastHeardMs: 0, PrimaryPartitions: 128, ReplicaPartitions: 256},
-			{Id: "n2", Zone: "b", Weight: 1, Up: true, Phi: 0.4, LastHeardMs: 800, PrimaryPartitions: 128, ReplicaPartitions: 256},
-			{Id: "n3", Zone: "c", Weight: 1, Up: false, Phi: 14.1, LastHeardMs: 31000, ReplicaPartitions: 256},
+			{Id: "n1", Zone: "a", Weight: 1, Addr: "nats://127.0.0.1:4222", Up: true, Phi: 0.2, LastHeardMs: 0,
+				PrimaryPartitions: 128, ReplicaPartitions: 256, State: "active", Ownership: 0.5},
+			{Id: "n2", Zone: "b", Weight: 1, Up: true, Phi: 0.4, LastHeardMs: 800, Heartbeat: 42, Incarnation: 2,
+				PrimaryPartitions: 128, ReplicaPartitions: 256, State: "joining", Ownership: 0.5},
+			{Id: "n3", Zone: "c", Weight: 1, Up: false, Phi: 14.1, LastHeardMs: 31000, ReplicaPartitions: 256, State: "leaving"},
+		},
+		Namespaces: []*messages.NamespaceStatus{
+			{Namespace: &messages.Namespace{Name: "wide", N: 5, R: 3, W: 3}, UnderReplicated: true, Note: "5 replicas wanted, 3 members"},
 		},
 	})
 }

@@ -2,7 +2,10 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/quorumkv/quorumkv/messages"
 )
@@ -20,8 +23,8 @@ type Result struct {
 	// key was not found.
 	Values []Value
 	// Context is the opaque causal context of what the Get saw. Send it
-	// back with WithContext on a Put to replace exactly these values, or on
-	// a Delete to remove them.
+	// back with WithCausalContext on a Put to replace exactly these values,
+	// or on a Delete to remove them.
 	Context string
 }
 
@@ -57,14 +60,26 @@ func (c *Client) Get(ctx context.Context, key string, opts ...Option) (*Result, 
 	return r, nil
 }
 
-// Put writes value under key and returns the context of the version it
-// wrote. It waits for W durable acknowledgements (WithW). With WithContext
-// it supersedes what that context saw; without, it is a blind write that
-// becomes a sibling of any stored value (in siblings mode).
-func (c *Client) Put(ctx context.Context, key string, value []byte, opts ...Option) (string, error) {
+// PutResult is what a Put wrote. It is a struct so that it can carry more
+// about the write later (the replicas that acknowledged it, timings)
+// without changing Put's signature.
+type PutResult struct {
+	// Context is the causal context of the version written: it covers
+	// this write and what the Put's own context covered, and nothing
+	// written concurrently. A later Put or Delete that sends it with
+	// WithCausalContext supersedes this write.
+	Context string
+}
+
+// Put writes value under key. It waits for W durable acknowledgements
+// (WithW). With WithCausalContext it supersedes what that context saw;
+// without, it is a blind write that becomes a sibling of any stored value
+// (in siblings mode). A value above the node's limit is ErrInvalidArgument
+// (code VALUE_TOO_LARGE) naming that limit.
+func (c *Client) Put(ctx context.Context, key string, value []byte, opts ...Option) (*PutResult, error) {
 	o, err := prepare(ctx, messages.SubjectPut, key, opts)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	server, wait := c.budget(ctx, o.timeout)
 	req := &messages.PutRequest{
@@ -77,16 +92,19 @@ func (c *Client) Put(ctx context.Context, key string, value []byte, opts ...Opti
 	}
 	var resp messages.PutResponse
 	if err := c.callKey(ctx, &o, messages.SubjectPut, "put", req, &resp, wait); err != nil {
-		return "", err
+		if errors.Is(err, nats.ErrMaxPayload) {
+			return nil, c.valueTooLarge(ctx, &o, key, len(value))
+		}
+		return nil, err
 	}
 	if err := wireError(resp.Error); err != nil {
-		return "", err
+		return nil, err
 	}
-	return resp.Context, nil
+	return &PutResult{Context: resp.Context}, nil
 }
 
 // Delete removes key by writing a tombstone, waiting for W acknowledgements.
-// With WithContext it removes exactly what that context saw; a value
+// With WithCausalContext it removes exactly what that context saw; a value
 // written concurrently survives as a sibling. Deleting a missing key
 // succeeds.
 func (c *Client) Delete(ctx context.Context, key string, opts ...Option) error {

@@ -3,8 +3,6 @@ package client_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log"
 	"strings"
 	"testing"
 	"time"
@@ -335,37 +333,3 @@ func TestMaintenanceWorkBoundedByCtx(t *testing.T) {
 }
 
 // Hints is asked of each member in turn: every node answers for itself.
-func ExampleClient_Hints() {
-	url, stop := startExampleNode()
-	defer stop()
-
-	c, err := client.Connect(url)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-
-	st, err := c.Status(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	for _, m := range st.Members {
-		r, err := c.Hints(ctx, m.Id)
-		if errors.Is(err, client.ErrNoServers) {
-			fmt.Printf("%s does not answer\n", m.Id)
-			continue
-		} else if err != nil {
-			log.Fatal(err)
-		}
-		for _, t := range r.Targets {
-			fmt.Printf("%s holds %d hints for %s\n", r.Node, t.Count, t.Target)
-		}
-	}
-	// Output:
-	// n1 holds 12 hints for n3
-	// n2 holds 8 hints for n3
-	// n2 holds 1 hints for n4
-	// n3 does not answer
-}

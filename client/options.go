@@ -10,8 +10,8 @@ import (
 )
 
 // Option adjusts one call. Options that do not apply to a call are ignored:
-// Get sends R, Put and Delete send W; WithContext applies to Put and Delete;
-// WithContentType to Put.
+// Get sends R, Put and Delete send W; WithCausalContext applies to Put and
+// Delete; WithContentType to Put; WithMaxAttempts to Update.
 type Option func(*callOptions)
 
 // callOptions are the per-call settings the Options fill in.
@@ -23,6 +23,7 @@ type callOptions struct {
 	timeout     time.Duration
 	quorum      messages.Quorum
 	node        string
+	attempts    int
 }
 
 // ViaNode sends a Get, Put, Delete or Status to node id, instead of the
@@ -43,11 +44,23 @@ func WithW(n int) Option { return func(o *callOptions) { o.w = n } }
 // WithNamespace selects the namespace; the default is "default".
 func WithNamespace(ns string) Option { return func(o *callOptions) { o.namespace = ns } }
 
-// WithContext sends the causal context token of a previous Get (Result.Context)
-// with a Put or Delete, which then supersedes exactly the values that Get
-// saw. Without it a Put is a blind write and becomes a sibling of any
-// concurrent value (in siblings mode).
-func WithContext(token string) Option { return func(o *callOptions) { o.token = token } }
+// WithCausalContext sends the causal context token of a previous Get
+// (Result.Context) with a Put or Delete, which then supersedes exactly the
+// values that Get saw. Without it a Put is a blind write and becomes a
+// sibling of any concurrent value (in siblings mode). The token is opaque:
+// send it back as it came.
+func WithCausalContext(token string) Option { return func(o *callOptions) { o.token = token } }
+
+// WithContext is WithCausalContext.
+//
+// Deprecated: use WithCausalContext; the name clashed with Go's
+// context.Context, which every call takes as its first argument.
+func WithContext(token string) Option { return WithCausalContext(token) }
+
+// WithMaxAttempts bounds how many times Update reads, calls its function
+// and writes before it gives up with ErrConflict. 0 means
+// DefaultUpdateAttempts; a negative n is ErrInvalidArgument.
+func WithMaxAttempts(n int) Option { return func(o *callOptions) { o.attempts = n } }
 
 // WithContentType labels the value of a Put, e.g. "application/json". The
 // store keeps it and returns it with the value; it never interprets it.
@@ -91,6 +104,8 @@ func (o *callOptions) check() error {
 		return invalid(code, "W must be 0 (namespace default) or positive, not %d", o.w)
 	case o.timeout < 0:
 		return invalid(code, "timeout must not be negative, not %v", o.timeout)
+	case o.attempts < 0:
+		return invalid(code, "max attempts must be 0 (default) or positive, not %d", o.attempts)
 	}
 	return nil
 }
@@ -127,6 +142,9 @@ type clientConfig struct {
 	natsOptions []nats.Option
 	timeout     time.Duration
 	anyNode     bool
+	// auth holds the credentials and TLS files; Connect checks and applies
+	// them.
+	auth authConfig
 }
 
 // DefaultTimeout is the server-side timeout of a call whose ctx has no

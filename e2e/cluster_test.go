@@ -27,7 +27,7 @@ func put(t *testing.T, c *client.Client, key, val string, opts ...client.Option)
 	if err != nil {
 		t.Fatalf("put %s: %v", key, err)
 	}
-	return tok
+	return tok.Context
 }
 
 func values(r *client.Result) []string {
@@ -139,13 +139,13 @@ func TestSiblingsAcrossNodes(t *testing.T) {
 	cl := startCluster(t, 3)
 	c := cl.Client(cl.Nodes[0])
 	for i, n := range cl.Nodes {
-		put(t, c, "cart", fmt.Sprintf("from-%d", i), client.ViaNode(n.Opts.Name), client.WithContext(""))
+		put(t, c, "cart", fmt.Sprintf("from-%d", i), client.ViaNode(n.Opts.Name), client.WithCausalContext(""))
 	}
 	res, err := c.Get(testCtx(t), "cart", client.WithR(3))
 	if err != nil || len(res.Values) != 3 {
 		t.Fatalf("three blind writes through three nodes: want 3 siblings, got %v %v", values(res), err)
 	}
-	put(t, c, "cart", "merged", client.WithContext(res.Context), client.ViaNode("n2"))
+	put(t, c, "cart", "merged", client.WithCausalContext(res.Context), client.ViaNode("n2"))
 	res, err = c.Get(testCtx(t), "cart", client.WithR(3))
 	if err != nil || len(res.Values) != 1 || string(res.Values[0].Data) != "merged" {
 		t.Fatalf("contextual write: want 1 value, got %v %v", values(res), err)
@@ -184,7 +184,7 @@ func TestHotKeySiblingsBoundedByWriters(t *testing.T) {
 				} else {
 					token = res.Context
 				}
-				_, err = c.Put(ctx, "hot", []byte(fmt.Sprintf("w%d-%d", w, i)), client.WithContext(token))
+				_, err = c.Put(ctx, "hot", []byte(fmt.Sprintf("w%d-%d", w, i)), client.WithCausalContext(token))
 				cancel()
 				if err != nil {
 					errs <- err
@@ -238,7 +238,7 @@ func TestLWWNamespaceKeepsOneValue(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, n := range cl.Nodes {
-		put(t, c, "k", fmt.Sprintf("v%d", i), client.WithNamespace("last"), client.ViaNode(n.Opts.Name), client.WithContext(""))
+		put(t, c, "k", fmt.Sprintf("v%d", i), client.WithNamespace("last"), client.ViaNode(n.Opts.Name), client.WithCausalContext(""))
 	}
 	for _, n := range cl.Nodes {
 		res, err := c.Get(testCtx(t), "k", client.WithNamespace("last"), client.WithR(3), client.ViaNode(n.Opts.Name))

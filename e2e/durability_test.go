@@ -39,7 +39,7 @@ func TestKillMidStreamLosesNoAcknowledgedWrite(t *testing.T) {
 				}
 				key, val := fmt.Sprintf("w%d-%06d", w, i), fmt.Sprintf("value-%d-%d", w, i)
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				_, err := c.Put(ctx, key, []byte(val), client.WithContext(""))
+				_, err := c.Put(ctx, key, []byte(val), client.WithCausalContext(""))
 				cancel()
 				if err == nil {
 					acked.Store(key, val)

@@ -42,7 +42,7 @@ func ownership(t *testing.T, cl *testcluster.Cluster, n *testcluster.Node) float
 		t.Fatal(err)
 	}
 	for _, m := range st.Members {
-		if m.Id == n.Opts.Name {
+		if m.ID == n.Opts.Name {
 			return m.Ownership
 		}
 	}

@@ -238,7 +238,7 @@ func TestDeletesNeverResurrectAndTombstonesAreReaped(t *testing.T) {
 	n3.Kill()
 	cl.WaitMembers(30*time.Second, cl.Nodes[:2]...)
 	for _, k := range keys {
-		if err := c.Delete(testCtx(t), k, client.WithW(2), client.WithContext(tokens[k])); err != nil {
+		if err := c.Delete(testCtx(t), k, client.WithW(2), client.WithCausalContext(tokens[k])); err != nil {
 			t.Fatalf("delete %s: %v", k, err)
 		}
 	}

@@ -65,12 +65,12 @@ func linearizableStep(c *client.Client, rng *rand.Rand, id, i, keys, clients int
 		}
 		key, val := fmt.Sprintf("lin-%d", k), fmt.Sprintf("c%d-%d", id, i)
 		call := rec.Now()
-		tok, err := c.Put(ctx, key, []byte(val), append(q, client.WithContext(tokens[key]))...)
+		tok, err := c.Put(ctx, key, []byte(val), append(q, client.WithCausalContext(tokens[key]))...)
 		if err != nil {
 			return fmt.Errorf("put %s: %w", key, err)
 		}
 		rec.Write(id, key, val, call, true)
-		tokens[key] = tok
+		tokens[key] = tok.Context
 		return nil
 	}
 	key := fmt.Sprintf("lin-%d", rng.IntN(keys))

@@ -45,14 +45,14 @@ func TestSingleNodePutGetOverwriteDelete(t *testing.T) {
 	if err != nil || len(res.Values) != 1 || string(res.Values[0].Data) != "v1" || res.Values[0].ContentType != "text/plain" {
 		t.Fatalf("get after put: %+v %v", res, err)
 	}
-	if _, err := c.Put(ctx, "k", []byte("v2"), client.WithContext(res.Context)); err != nil {
+	if _, err := c.Put(ctx, "k", []byte("v2"), client.WithCausalContext(res.Context)); err != nil {
 		t.Fatal(err)
 	}
 	res, err = c.Get(ctx, "k")
 	if err != nil || len(res.Values) != 1 || string(res.Values[0].Data) != "v2" {
 		t.Fatalf("overwrite with context: %+v %v", res, err)
 	}
-	if err := c.Delete(ctx, "k", client.WithContext(res.Context)); err != nil {
+	if err := c.Delete(ctx, "k", client.WithCausalContext(res.Context)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Get(ctx, "k"); !errors.Is(err, client.ErrNotFound) {
@@ -81,7 +81,7 @@ func TestSingleNodeBlindWritesBecomeSiblings(t *testing.T) {
 	if err != nil || len(res.Values) != 3 {
 		t.Fatalf("three blind writes: want 3 siblings, got %+v %v", res, err)
 	}
-	if _, err := c.Put(ctx, "hot", []byte("resolved"), client.WithContext(res.Context)); err != nil {
+	if _, err := c.Put(ctx, "hot", []byte("resolved"), client.WithCausalContext(res.Context)); err != nil {
 		t.Fatal(err)
 	}
 	res, err = c.Get(ctx, "hot")

@@ -102,16 +102,16 @@ func (f *fakeStore) Status(_ context.Context, node string) (*nodeStatus, error) 
 		if st == nil {
 			return nil, errDown
 		}
-		return statusFromWire(st), nil
+		return nodeStatusOf(client.StatusFromWire(st)), nil
 	}
 	if f.statusFn != nil {
 		st, err := f.statusFn()
 		if err != nil {
 			return nil, err
 		}
-		return statusFromWire(st), nil
+		return nodeStatusOf(client.StatusFromWire(st)), nil
 	}
-	st := statusFromWire(f.status)
+	st := nodeStatusOf(client.StatusFromWire(f.status))
 	if node != "" {
 		st.Node = node
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/quorumkv/quorumkv/client"
-	"github.com/quorumkv/quorumkv/messages"
 )
 
 // store is what the commands need of the SDK.
@@ -68,7 +67,7 @@ func (q request) sdk() []client.Option {
 		opts = append(opts, client.Sloppy())
 	}
 	if q.token != "" {
-		opts = append(opts, client.WithContext(q.token))
+		opts = append(opts, client.WithCausalContext(q.token))
 	}
 	if q.contentType != "" {
 		opts = append(opts, client.WithContentType(q.contentType))
@@ -112,29 +111,25 @@ type namespaceStatus struct {
 	Note            string
 }
 
-// statusFromWire is the one adapter from the wire's status to kvcli's.
-func statusFromWire(st *messages.StatusResponse) *nodeStatus {
+// nodeStatusOf is the one adapter from the SDK's status to kvcli's.
+func nodeStatusOf(st *client.Status) *nodeStatus {
 	if st == nil {
 		return &nodeStatus{}
 	}
-	out := &nodeStatus{Node: st.GetNode(), Partitions: int(st.GetPartitions()), Version: st.GetVersion(),
-		Commit: st.GetCommit(), Records: st.GetRecords(), DiskBytes: st.GetDiskBytes(),
-		PartitionsHeld: int(st.GetPartitionsHeld())}
-	for _, m := range st.GetMembers() {
-		heard := time.Duration(m.GetLastHeardMs()) * time.Millisecond
-		if m.GetLastHeardMs() < 0 {
+	out := &nodeStatus{Node: st.Node, Partitions: st.Partitions, Version: st.Version,
+		Commit: st.Commit, Records: st.Records, DiskBytes: st.DiskBytes, PartitionsHeld: st.PartitionsHeld}
+	for _, m := range st.Members {
+		heard := m.LastHeard
+		if heard < 0 {
 			heard = -1
 		}
-		out.Members = append(out.Members, memberStatus{ID: m.GetId(), Zone: m.GetZone(), Addr: m.GetAddr(),
-			Weight: int(m.GetWeight()), Up: m.GetUp(), Phi: m.GetPhi(), LastHeard: heard, State: m.GetState(),
-			Ownership: m.GetOwnership(), Primary: int(m.GetPrimaryPartitions()), Replica: int(m.GetReplicaPartitions())})
+		out.Members = append(out.Members, memberStatus{ID: m.ID, Zone: m.Zone, Addr: m.Addr,
+			Weight: m.Weight, Up: m.Up, Phi: m.Phi, LastHeard: heard, State: m.State,
+			Ownership: m.Ownership, Primary: m.PrimaryPartitions, Replica: m.ReplicaPartitions})
 	}
-	for _, ns := range st.GetNamespaces() {
-		w := ns.GetNamespace()
-		out.Namespaces = append(out.Namespaces, namespaceStatus{
-			Namespace: client.Namespace{Name: w.GetName(), N: int(w.GetN()), R: int(w.GetR()), W: int(w.GetW()),
-				Mode: client.ModeName(w.GetMode())},
-			UnderReplicated: ns.GetUnderReplicated(), Note: ns.GetNote()})
+	for _, ns := range st.Namespaces {
+		out.Namespaces = append(out.Namespaces, namespaceStatus{Namespace: ns.Namespace,
+			UnderReplicated: ns.UnderReplicated, Note: ns.Note})
 	}
 	return out
 }
@@ -156,7 +151,10 @@ func (s *sdkStore) Get(ctx context.Context, key string, o request) (*client.Resu
 func (s *sdkStore) Put(ctx context.Context, key string, value []byte, o request) (string, error) {
 	ctx, done := s.g.watch(ctx)
 	written, err := s.c.Put(ctx, key, value, o.sdk()...)
-	return written, done(err)
+	if err = done(err); err != nil {
+		return "", err
+	}
+	return written.Context, nil
 }
 
 func (s *sdkStore) Delete(ctx context.Context, key string, o request) error {
@@ -186,7 +184,7 @@ func (s *sdkStore) Status(ctx context.Context, node string) (*nodeStatus, error)
 	if err = done(err); err != nil {
 		return nil, err
 	}
-	return statusFromWire(st), nil
+	return nodeStatusOf(st), nil
 }
 
 func (s *sdkStore) Hints(ctx context.Context, node string) (client.HintsReport, error) {

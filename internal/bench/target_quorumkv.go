@@ -178,7 +178,7 @@ func (q *quorumKV) Update(ctx context.Context, key string, val []byte) error {
 	}
 	opts := q.putOpts
 	if res != nil && res.Context != "" {
-		opts = append(opts[:len(opts):len(opts)], client.WithContext(res.Context))
+		opts = append(opts[:len(opts):len(opts)], client.WithCausalContext(res.Context))
 	}
 	_, err = c.Put(ctx, key, val, opts...)
 	return err

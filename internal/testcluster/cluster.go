@@ -96,7 +96,7 @@ func Settled(n *Node, want []*Node) bool {
 		names[w.Opts.Name] = true
 	}
 	for _, m := range st.Members {
-		if !names[m.Id] || !m.Up || m.State != "active" {
+		if !names[m.ID] || !m.Up || m.State != "active" {
 			return false
 		}
 	}
@@ -143,7 +143,7 @@ func UpMembers(n *Node) ([]string, error) {
 	var up []string
 	for _, m := range st.Members {
 		if m.Up {
-			up = append(up, m.Id)
+			up = append(up, m.ID)
 		}
 	}
 	return up, nil
