@@ -21,23 +21,23 @@ import (
 // Node is one quorumkv node: storage, NATS, the actor system and the
 // subscriptions that connect them.
 type Node struct {
-	cfg     Config
-	id      string
-	incarn  uint64
-	actor   string // the id this node's dots are issued under (identity.Actor)
-	log     *slog.Logger
-	db      *storage.DB
-	ns      *namespaceTable
-	natsSrv *server.Server
-	natsUser *internalUser // the node's own credential on natsSrv (nil: open server)
-	conn    transport.Conn // every message in or out: NATS, or memory in tests
-	system  *actor.ActorSystem
-	parts   []*actor.PID
-	router  *replicaRouter
-	clock   hybridClock
-	metrics *metrics
-	view    atomic.Pointer[clusterView]
-	hints   atomic.Pointer[hintIndex] // undelivered hints across the cluster, from gossip
+	cfg      Config
+	id       string
+	incarn   uint64
+	actor    string // the id this node's dots are issued under (identity.Actor)
+	log      *slog.Logger
+	db       *storage.DB
+	ns       *namespaceTable
+	natsSrv  *server.Server
+	natsUser *internalUser  // the node's own credential on natsSrv (nil: open server)
+	conn     transport.Conn // every message in or out: NATS, or memory in tests
+	system   *actor.ActorSystem
+	parts    []*actor.PID
+	router   *replicaRouter
+	clock    hybridClock
+	metrics  *metrics
+	view     atomic.Pointer[clusterView]
+	hints    atomic.Pointer[hintIndex] // undelivered hints across the cluster, from gossip
 	// ownHints is this node's hint summary, which its gossip carries;
 	// hintSummary keeps it.
 	ownHints    atomic.Pointer[[]*messages.HintSummary]
