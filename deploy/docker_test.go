@@ -22,7 +22,8 @@ const dockerTestEnv = "QUORUMKV_DOCKER_TEST"
 // TestComposeCluster builds the image as `make image` does, starts
 // deploy/docker-compose.yml under a project name of its own, waits until
 // Docker reports every node healthy (its HEALTHCHECK, kvnode probe), then
-// writes through kvcli in one container and reads in another.
+// writes through kvcli in one container and reads in another, and stops
+// the nodes with SIGTERM.
 func TestComposeCluster(t *testing.T) {
 	if testing.Short() || os.Getenv(dockerTestEnv) == "0" {
 		t.Skipf("builds the image and runs a compose cluster: not with -short or %s=0", dockerTestEnv)
@@ -78,6 +79,20 @@ func TestComposeCluster(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks member %s (names come from KVNODE_NAME):\n%s", want, out)
 		}
+	}
+
+	// kvnode is PID 1 in a scratch image: SIGTERM must still stop it
+	// cleanly, within the grace period, with status 0.
+	ids, err := dc(time.Minute, "ps", "-q")
+	if err != nil {
+		t.Fatalf("compose ps: %v", err)
+	}
+	if out, err := dc(2*time.Minute, "stop"); err != nil {
+		t.Fatalf("compose stop: %v\n%s", err, out)
+	}
+	out, err = run(time.Minute, "", nil, "docker", append([]string{"inspect", "-f", "{{.Name}} exit {{.State.ExitCode}}"}, strings.Fields(ids)...)...)
+	if err != nil || strings.Count(out, " exit 0") != 3 {
+		t.Fatalf("after SIGTERM: %v\n%s", err, out)
 	}
 }
 
