@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,20 +24,7 @@ import (
 // itself does, with its certificate paths pointed at certificates made
 // here, and checks the permissions it grants each role.
 func TestNATSConfigExample(t *testing.T) {
-	data, err := os.ReadFile("nats.conf.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	writeCerts(t, dir)
-	const certDir = "/etc/quorumkv/tls/"
-	if !strings.Contains(string(data), certDir) {
-		t.Fatalf("the example no longer names %s, where deploy/k8s mounts the certificates", certDir)
-	}
-	conf := filepath.Join(dir, "nats.conf")
-	if err := os.WriteFile(conf, []byte(strings.ReplaceAll(string(data), certDir, dir+"/")), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	conf, _ := exampleConfig(t)
 	opts, err := server.ProcessConfigFile(conf)
 	if err != nil {
 		t.Fatalf("nats-server refuses the example: %v", err)
@@ -67,6 +55,28 @@ func TestNATSConfigExample(t *testing.T) {
 	}
 }
 
+// exampleConfig writes deploy/nats.conf.example to a temporary directory
+// with its certificate paths pointed at certificates made there, and
+// returns the config's path and the CA's.
+func exampleConfig(t *testing.T) (conf, ca string) {
+	t.Helper()
+	data, err := os.ReadFile("nats.conf.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeCerts(t, dir)
+	const certDir = "/etc/quorumkv/tls/"
+	if !strings.Contains(string(data), certDir) {
+		t.Fatalf("the example no longer names %s, where deploy/k8s mounts the certificates", certDir)
+	}
+	conf = filepath.Join(dir, "nats.conf")
+	if err := os.WriteFile(conf, []byte(strings.ReplaceAll(string(data), certDir, dir+"/")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return conf, filepath.Join(dir, "ca.crt")
+}
+
 // writeCerts makes a CA and a certificate signed by it for both server
 // and client use, as ca.crt, tls.crt and tls.key (the names of a
 // kubernetes.io/tls Secret).
@@ -88,8 +98,9 @@ func writeCerts(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "quorumkv"},
-		DNSNames:  []string{"*.quorumkv-peers", "quorumkv"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames:    []string{"*.quorumkv-peers", "quorumkv", "localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:   time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
 	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
