@@ -25,6 +25,9 @@ func main() {
 const defaultGCPercent = 400
 
 func run(args []string) int {
+	if len(args) > 0 && args[0] == "probe" {
+		return probeMain(args[1:])
+	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(defaultGCPercent)
 	}
