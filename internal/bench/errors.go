@@ -27,6 +27,7 @@ func errorKind(err error) string {
 		target error
 		name   string
 	}{
+		{errDropped, "dropped (every worker busy past the timeout)"},
 		{client.ErrTimeout, "timeout"},
 		{client.ErrNoServers, "no servers"},
 		{client.ErrQuorumUnavailable, "quorum unavailable"},
