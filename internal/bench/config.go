@@ -37,6 +37,10 @@ type Config struct {
 	// due at start + i/Rate whatever the answers before it, and its
 	// latency counts from then (0: a closed loop).
 	Rate float64
+	// RateBase and RateFraction say where Rate came from when it is a
+	// fraction of a measured maximum: copied into the result for the
+	// report (0: Rate was given as it is).
+	RateBase, RateFraction float64
 	// Duration and Ops end the run phase, whichever comes first; 0 is
 	// unset. With neither, Validate sets Duration to DefaultDuration.
 	Duration time.Duration

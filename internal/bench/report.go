@@ -25,6 +25,11 @@ type Result struct {
 	Records      uint64   `json:"records"`
 	ValueSize    int      `json:"value_size"`
 	KeySize      int      `json:"key_size,omitempty"`
+	// Rate is the open loop's rate (0: a closed loop); RateBase is the
+	// measured maximum it is RateFraction of (0: given as it is).
+	Rate         float64 `json:"rate,omitempty"`
+	RateBase     float64 `json:"rate_base,omitempty"`
+	RateFraction float64 `json:"rate_fraction,omitempty"`
 	N            int      `json:"n"`
 	R            int      `json:"r"`
 	W            int      `json:"w"`
@@ -94,6 +99,9 @@ func newResult(cfg *Config, wl workload, start time.Time) *Result {
 		Records:      cfg.Records,
 		ValueSize:    cfg.ValueSize,
 		KeySize:      cfg.KeySize,
+		Rate:         cfg.Rate,
+		RateBase:     cfg.RateBase,
+		RateFraction: cfg.RateFraction,
 		N:            cfg.N,
 		R:            cfg.R,
 		W:            cfg.W,
