@@ -27,9 +27,9 @@ type Result struct {
 	KeySize      int      `json:"key_size,omitempty"`
 	// Rate is the open loop's rate (0: a closed loop); RateBase is the
 	// measured maximum it is RateFraction of (0: given as it is).
-	Rate         float64 `json:"rate,omitempty"`
-	RateBase     float64 `json:"rate_base,omitempty"`
-	RateFraction float64 `json:"rate_fraction,omitempty"`
+	Rate         float64  `json:"rate,omitempty"`
+	RateBase     float64  `json:"rate_base,omitempty"`
+	RateFraction float64  `json:"rate_fraction,omitempty"`
 	N            int      `json:"n"`
 	R            int      `json:"r"`
 	W            int      `json:"w"`
