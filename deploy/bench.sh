@@ -124,11 +124,12 @@ start_cluster() {
     pids+=($!)
     server_pids="${server_pids:+$server_pids,}$!"
   done
-  local ok=1
+  local ok=1 js=1
   if [ "$kind" = kvnode ]; then
     bin/kvbench wait --kind quorumkv --members 3 --servers "$servers" --timeout 60s || ok=0
+    case " $* " in *" --jetstream "*) ;; *) js=0 ;; esac
   fi
-  if [ "$ok" = 1 ]; then
+  if [ "$ok" = 1 ] && [ "$js" = 1 ]; then
     bin/kvbench wait --kind jetstream --servers "$servers" --timeout 60s || ok=0
   fi
   if [ "$ok" = 0 ]; then

@@ -208,8 +208,9 @@ func renderOpenLoop(w io.Writer, groups []*rowRuns) {
 	fmt.Fprintf(w, "Requests sent at a fixed rate whatever the answers (request i is due at start + i/rate), "+
 		"each one's latency counted from its due time, so a stall shows in the percentiles of every request it held up "+
 		"(no coordinated omission). The rate is a share of the median closed-loop maximum of the same row at 64 clients. "+
-		"Late requests were sent more than 1 ms after their due time because every worker was busy (their wait is in the latency); "+
-		"dropped ones were not sent within the timeout (also counted as errors). Rate and late/dropped are for the whole row.\n\n")
+		"Late requests were sent more than 1 ms after their due time, because no worker was free or the load generator was short of CPU "+
+		"(their wait is in the latency); dropped ones were not sent within the timeout of their due time (also counted as errors). "+
+		"Rate and late/dropped are for the whole row.\n\n")
 	fmt.Fprintf(w, "| row | system | op | rate asked | share of max | ops/s achieved | p50 | p99 | p99.9 | max | late | dropped |\n")
 	fmt.Fprintf(w, "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, l := range lines {

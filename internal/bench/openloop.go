@@ -12,19 +12,21 @@ import (
 const lateSlack = time.Millisecond
 
 // errDropped is the outcome of an open-loop request that was not sent
-// within the timeout of its due time: every worker was busy for that
-// long, and the answer would have come too late for its caller anyway.
-var errDropped = errors.New("dropped: not sent within the timeout of its due time (every worker busy)")
+// within the timeout of its due time (every worker busy, or the process
+// starved of CPU, for that long): the answer would have come too late for
+// its caller anyway.
+var errDropped = errors.New("dropped: not sent within the timeout of its due time")
 
 // OpenLoop is what the schedule of an open-loop phase did. Scheduled is
-// every request that fell due; each was sent (on time, or late when no
-// worker was free within lateSlack) or dropped.
+// every request that fell due; each was sent, on time or late, or
+// dropped.
 type OpenLoop struct {
 	// TargetRate is the rate asked for, in operations per second.
 	TargetRate float64 `json:"target_rate"`
 	Scheduled  uint64  `json:"scheduled"`
-	// Late were sent more than LateSlackUs after their due time; their
-	// latency includes the wait.
+	// Late were sent more than LateSlackUs after their due time, because
+	// no worker was free or the process was short of CPU; their latency
+	// includes the wait.
 	Late        uint64  `json:"late"`
 	LateSlackUs float64 `json:"late_slack_us"`
 	// Dropped were never sent (errDropped); the run phase also counts
