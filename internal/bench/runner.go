@@ -78,7 +78,7 @@ func (p *phase) stop() {
 	p.haltOnce.Do(func() { close(p.halt) })
 }
 
-// worker is one closed-loop client: its own random source and value.
+// worker is one client of a phase: its own random source and value.
 type worker struct {
 	rng *rand.Rand
 	val []byte
