@@ -1,7 +1,9 @@
 // Command kvbench loads a quorumkv cluster with a YCSB-style workload and
 // reports throughput and latency percentiles per operation. For
 // comparison it loads JetStream KV or plain NATS request-reply (echo) on
-// the same servers the same way.
+// the same servers the same way. A run is a closed loop (each worker
+// waits for its answer) or, with --rate, an open loop that sends at a
+// fixed rate and times each request from its due time.
 //
 // Subcommands: run (the default), wait (until a cluster is up), natsd (a
 // plain JetStream server for comparisons kvnode cannot set up) and report

@@ -7,7 +7,9 @@ import (
 )
 
 // MaxRate is the median throughput of the run phases of the result files
-// at paths: the closed-loop maximum an open loop's rate is a fraction of.
+// at paths (the lower middle one of an even count, the run the report
+// shows for the row): the closed-loop maximum an open loop's rate is a
+// fraction of.
 // A file without a run phase that answered anything is an error, since a
 // rate derived from it would mean nothing.
 func MaxRate(paths []string) (float64, error) {
@@ -29,17 +31,14 @@ func MaxRate(paths []string) (float64, error) {
 	return median(rates), nil
 }
 
-// median is the middle value of xs (the mean of the two middle ones for
-// an even count); xs is not changed.
+// median is the middle value of xs, the lower of the two middle ones for
+// an even count, as the report picks a row's median run; xs is not
+// changed.
 func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	n := len(s)
-	if n == 0 {
+	if len(s) == 0 {
 		return 0
 	}
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
+	return s[(len(s)-1)/2]
 }
