@@ -69,9 +69,12 @@ cluster-stop:
 
 # quorumkv against JetStream KV and plain NATS request-reply, on fresh
 # local clusters of real processes (127.0.0.1 only); writes BENCHMARKS.md.
-# 10 s a row, about 4 minutes in all.
+# 10 s a row; RUNS runs of each closed-loop comparison row (default 3);
+# BIG_RECORDS records of 1 KiB for the beyond-the-cache row (default
+# 2000000, about 7 minutes of load). About 20 minutes in all on 2 cores;
+# `make bench BIG_RECORDS=500000` saves about 5.
 bench:
-	BENCH_COMMAND="make bench" deploy/bench.sh
+	BENCH_COMMAND="make bench" RUNS="$(RUNS)" BIG_RECORDS="$(BIG_RECORDS)" deploy/bench.sh
 
 # What a refill by anti-entropy costs clients: p99 while a wiped replica
 # is refilled, next to the idle p99 (KEYS keys of 1 KiB).
@@ -79,8 +82,9 @@ KEYS ?= 20000
 bench-heal:
 	QUORUMKV_HEAL_BENCH=$(KEYS) $(GO) test -count=1 -run TestRefillLatency -v -timeout 30m ./e2e/
 
-# The same rows for a few seconds each (under 3 minutes); the report goes
-# to a temp file. Fails only when the tool is broken, never on a slow figure.
+# The same rows for a second or two each, one run, small data sets (about
+# 2 minutes); the report goes to a temp file. Fails only when the tool is
+# broken, never on a slow figure.
 bench-quick:
 	BENCH_COMMAND="make bench-quick" deploy/bench.sh --quick
 

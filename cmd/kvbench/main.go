@@ -1,7 +1,9 @@
 // Command kvbench loads a quorumkv cluster with a YCSB-style workload and
 // reports throughput and latency percentiles per operation. For
 // comparison it loads JetStream KV or plain NATS request-reply (echo) on
-// the same servers the same way.
+// the same servers the same way. A run is a closed loop (each worker
+// waits for its answer) or, with --rate, an open loop that sends at a
+// fixed rate and times each request from its due time.
 //
 // Subcommands: run (the default), wait (until a cluster is up), natsd (a
 // plain JetStream server for comparisons kvnode cannot set up) and report
@@ -142,8 +144,11 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
-	var servers, pids string
+	var servers, pids, dataDirs, rateOf string
 	defineRunFlags(fs, opts, &servers, &pids)
+	fs.StringVar(&dataDirs, "data-dirs", "", "comma-separated data directories of the servers, whose size to report after each phase")
+	fs.StringVar(&rateOf, "rate-of", "", "comma-separated --json result files: --rate becomes --rate-fraction of the median throughput of their runs")
+	fs.Float64Var(&opts.cfg.RateFraction, "rate-fraction", 0, "with --rate-of: the fraction of the measured maximum to send at, e.g. 0.5")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -152,6 +157,10 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	}
 	cfg := &opts.cfg
 	cfg.Servers = splitList(servers)
+	cfg.DataDirs = splitList(dataDirs)
+	if err := resolveRate(cfg, splitList(rateOf)); err != nil {
+		return nil, err
+	}
 	for _, p := range splitList(pids) {
 		pid, err := strconv.Atoi(p)
 		if err != nil || pid <= 0 {
@@ -160,6 +169,27 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 		cfg.ServerPIDs = append(cfg.ServerPIDs, pid)
 	}
 	return opts, cfg.Validate()
+}
+
+// resolveRate sets cfg.Rate from --rate-of and --rate-fraction, which go
+// together and exclude --rate.
+func resolveRate(cfg *bench.Config, rateOf []string) error {
+	switch {
+	case len(rateOf) == 0 && cfg.RateFraction == 0:
+		return nil
+	case len(rateOf) == 0:
+		return errors.New("--rate-fraction needs --rate-of")
+	case cfg.RateFraction <= 0:
+		return errors.New("--rate-of needs a positive --rate-fraction")
+	case cfg.Rate != 0:
+		return errors.New("--rate and --rate-of exclude each other")
+	}
+	base, err := bench.MaxRate(rateOf)
+	if err != nil {
+		return fmt.Errorf("--rate-of: %w", err)
+	}
+	cfg.RateBase, cfg.Rate = base, base*cfg.RateFraction
+	return nil
 }
 
 // defineRunFlags defines the flags of a run on fs; --servers and
@@ -174,7 +204,9 @@ func defineRunFlags(fs *flag.FlagSet, opts *runOptions, servers, pids *string) {
 	fs.Uint64Var(&cfg.Records, "records", 10000, "keys written by the load phase and chosen from by the run")
 	fs.BoolVar(&cfg.Load, "load", true, "write every record before the run (--load=false to reuse a previous load)")
 	fs.IntVar(&cfg.ValueSize, "value-size", 1024, "bytes per value")
-	fs.IntVar(&cfg.Concurrency, "concurrency", 64, "workers, each with one request in flight (closed loop)")
+	fs.IntVar(&cfg.KeySize, "key-size", 0, "pad every key to this many bytes (0: user<i> as YCSB names them)")
+	fs.IntVar(&cfg.Concurrency, "concurrency", 64, "workers, each with one request in flight (closed loop); with --rate, the bound on requests in flight")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "open loop: send this many operations per second whatever the answers, latency counted from each one's due time (0: closed loop)")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "length of the run phase (default 10s when --ops is not given)")
 	fs.Int64Var(&cfg.Ops, "ops", 0, "operations in the run phase (0: no limit)")
 	fs.DurationVar(&cfg.Timeout, "timeout", 5*time.Second, "timeout of each operation")

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -101,10 +103,46 @@ func TestParseRunFlags(t *testing.T) {
 	for _, bad := range [][]string{
 		{"--target", "redis"}, {"--concurrency", "0"}, {"--r", "4"}, {"--records", "0"},
 		{"--distribution", "pareto"}, {"--mode", "crdt"}, {"--servers", ""}, {"extra"},
+		{"--rate", "-1"}, {"--rate-fraction", "0.5"}, {"--rate-of", "x.json"}, {"--rate-of", "nosuch.json", "--rate-fraction", "0.5"},
+		{"--key-size", "5", "--records", "1000"},
 	} {
 		if _, err := parseRunFlags(bad, discard{}); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+// TestRateOf: an open-loop run at half the rate a closed-loop run
+// measured, through the command line; the result says where its rate
+// came from and what its schedule did.
+func TestRateOf(t *testing.T) {
+	s := startNATS(t)
+	common := []string{"run", "--target", "echo", "--servers", s.ClientURL(), "--workload", "c", "--records", "50",
+		"--value-size", "10", "--json", "--quiet", "--load=false"}
+	var stdout, stderr bytes.Buffer
+	if code := realMain(append(common, "--concurrency", "4", "--duration", "300ms"), &stdout, &stderr); code != 0 {
+		t.Fatalf("closed loop: exit %d: %s", code, stderr.String())
+	}
+	maxFile := filepath.Join(t.TempDir(), "max.json")
+	if err := os.WriteFile(maxFile, stdout.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base, err := bench.MaxRate([]string{maxFile})
+	if err != nil || base <= 0 {
+		t.Fatalf("MaxRate = %v, %v", base, err)
+	}
+	stdout.Reset()
+	code := realMain(append(common, "--concurrency", "64", "--duration", "500ms", "--rate-of", maxFile, "--rate-fraction", "0.01"),
+		&stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("open loop: exit %d: %s", code, stderr.String())
+	}
+	var res bench.Result
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.RateBase != base || res.RateFraction != 0.01 || res.Rate != base*0.01 || res.Phases[0].Open == nil {
+		t.Errorf("result = %+v, want rate %v (1%% of %v) and an open loop", res, base*0.01, base)
 	}
 }
 

@@ -26,9 +26,21 @@ type Config struct {
 	Load    bool
 	// ValueSize is the bytes of every written value.
 	ValueSize int
+	// KeySize pads every key to this many bytes (0: keys as YCSB names
+	// them, user<i>); it must leave room for user and the largest index.
+	KeySize int
 	// Concurrency is the number of workers, each with one request in
-	// flight at a time (a closed loop).
+	// flight at a time: a closed loop, or with Rate the bound on requests
+	// in flight of the open loop.
 	Concurrency int
+	// Rate, when positive, makes the run phase an open loop: request i is
+	// due at start + i/Rate whatever the answers before it, and its
+	// latency counts from then (0: a closed loop).
+	Rate float64
+	// RateBase and RateFraction say where Rate came from when it is a
+	// fraction of a measured maximum: copied into the result for the
+	// report (0: Rate was given as it is).
+	RateBase, RateFraction float64
 	// Duration and Ops end the run phase, whichever comes first; 0 is
 	// unset. With neither, Validate sets Duration to DefaultDuration.
 	Duration time.Duration
@@ -57,6 +69,9 @@ type Config struct {
 	// ServerPIDs are local server processes whose CPU time each phase
 	// reports.
 	ServerPIDs []int
+	// DataDirs are the servers' data directories, whose size the run
+	// reports after each phase.
+	DataDirs []string
 }
 
 // DefaultDuration is the run phase's length when neither Duration nor Ops
@@ -85,6 +100,12 @@ func (c *Config) Validate() error {
 	check(c.Records == 0, "--records must be positive")
 	check(c.ValueSize < 0, "--value-size must not be negative")
 	check(c.Concurrency < 1, "--concurrency must be at least 1")
+	check(c.Rate < 0, "--rate must not be negative")
+	check(c.KeySize < 0, "--key-size must not be negative")
+	if c.KeySize > 0 && c.Records > 0 {
+		check(c.KeySize < len(keyName(c.Records-1)), "--key-size %d is too short for %d records (need %d)",
+			c.KeySize, c.Records, len(keyName(c.Records-1)))
+	}
 	check(c.Duration < 0, "--duration must not be negative")
 	check(c.Ops < 0, "--ops must not be negative")
 	check(c.Timeout <= 0, "--timeout must be positive")

@@ -9,9 +9,18 @@
 // phase, which issues the workload's reads and updates. The figures mean
 // what they say only while these hold:
 //
-//   - The loop is closed: Config.Concurrency workers each have exactly one
-//     operation in flight, so throughput is what the system sustains at
-//     that concurrency, not an offered rate.
+//   - Without Config.Rate the loop is closed: Config.Concurrency workers
+//     each have exactly one operation in flight, so throughput is what the
+//     system sustains at that concurrency, not an offered rate.
+//   - With Config.Rate the run phase is an open loop: request i is due at
+//     start + i/Rate whatever the answers before it, and its latency
+//     counts from its due time, not from when it was sent, so a stall is
+//     in the latency of every request due during it (no coordinated
+//     omission). Concurrency bounds the requests in flight; a request
+//     sent more than lateSlack after its due time is late, one that no
+//     worker could send within the timeout of its due time is dropped and
+//     counted as an error. Every request due is answered, failed or
+//     dropped: OpenLoop.Scheduled is their sum.
 //   - A phase ends when its duration or operation budget is spent or its
 //     context ends; operations in flight then are waited for and counted,
 //     and the phase's elapsed time includes them.
@@ -22,8 +31,11 @@
 //   - Latencies are kept in a log-linear histogram: up to about 18
 //     minutes, a percentile is at most 0.1% above the true value; the
 //     maximum is exact.
-//   - Keys are user0..user<Records-1>, as YCSB names them, so a run with
-//     Load false reads what an earlier load wrote.
+//   - Keys are user0..user<Records-1>, as YCSB names them (zero-padded
+//     after "user" to KeySize bytes when set), so a run with Load false
+//     and the same KeySize reads what an earlier load wrote.
+//   - A row run several times is reported by its median run by throughput
+//     (a real run, never a mix of runs), with the spread of the runs.
 //   - Every target is safe for concurrent use and applies the per-operation
 //     timeout itself.
 //

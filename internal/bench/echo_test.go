@@ -74,3 +74,34 @@ func TestRunFailsOnBareNATS(t *testing.T) {
 		t.Fatal("a run on a bare NATS server set up")
 	}
 }
+
+// TestEchoOpenLoop runs the open loop against a real server: at a rate
+// far below what echo sustains, every request due is sent and answered,
+// nothing is dropped, and the achieved rate is the one asked for.
+func TestEchoOpenLoop(t *testing.T) {
+	s := startNATS(t)
+	cfg := &Config{Target: "echo", Servers: []string{s.ClientURL()}, Workload: "a", Distribution: "zipfian",
+		Records: 100, Concurrency: 16, Duration: time.Second, ValueSize: 100, KeySize: 64, Timeout: 5 * time.Second,
+		N: 3, Namespace: "bench", Mode: "lww", Rate: 300}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, ok := res.phase("run")
+	if !ok || run.Open == nil {
+		t.Fatalf("run phase = %+v, want an open loop", run)
+	}
+	o := run.Open
+	if o.Scheduled < 250 || o.Scheduled > 300 || o.Dropped != 0 || run.succeeded() != o.Scheduled {
+		t.Errorf("open loop = %+v, %d answered; want about 300 due, all answered", o, run.succeeded())
+	}
+	if got := run.throughput(); got < 200 || got > 330 {
+		t.Errorf("achieved %.0f ops/s, want about 300", got)
+	}
+	if res.KeySize != 64 {
+		t.Errorf("key size = %d", res.KeySize)
+	}
+}

@@ -27,6 +27,7 @@ func errorKind(err error) string {
 		target error
 		name   string
 	}{
+		{errDropped, "dropped (not sent within the timeout of its due time)"},
 		{client.ErrTimeout, "timeout"},
 		{client.ErrNoServers, "no servers"},
 		{client.ErrQuorumUnavailable, "quorum unavailable"},

@@ -130,3 +130,15 @@ func (s *histSnapshot) mean() time.Duration {
 	}
 	return time.Duration(s.sum / int64(s.total))
 }
+
+// countAtLeast is the number of recorded values of at least d, to the
+// histogram's precision: a bucket counts when its smallest value is.
+func (s *histSnapshot) countAtLeast(d time.Duration) uint64 {
+	var n uint64
+	for b, c := range s.counts {
+		if lo, _ := bucketRange(b); lo >= int64(d) {
+			n += c
+		}
+	}
+	return n
+}

@@ -24,6 +24,12 @@ type Result struct {
 	Concurrency  int      `json:"concurrency"`
 	Records      uint64   `json:"records"`
 	ValueSize    int      `json:"value_size"`
+	KeySize      int      `json:"key_size,omitempty"`
+	// Rate is the open loop's rate (0: a closed loop); RateBase is the
+	// measured maximum it is RateFraction of (0: given as it is).
+	Rate         float64  `json:"rate,omitempty"`
+	RateBase     float64  `json:"rate_base,omitempty"`
+	RateFraction float64  `json:"rate_fraction,omitempty"`
 	N            int      `json:"n"`
 	R            int      `json:"r"`
 	W            int      `json:"w"`
@@ -42,6 +48,19 @@ type PhaseResult struct {
 	Seconds float64     `json:"seconds"`
 	Ops     []OpSummary `json:"ops"`
 	CPU     CPUUsage    `json:"cpu"`
+	// Open is the schedule of an open-loop run phase (nil: closed loop).
+	Open *OpenLoop `json:"open_loop,omitempty"`
+	// DiskBytes is the size of the servers' data directories at the end
+	// of the phase (0: not asked for).
+	DiskBytes uint64 `json:"disk_bytes,omitempty"`
+}
+
+// keyBytes is the length of every key of the run, or of the longest.
+func (res *Result) keyBytes() int {
+	if res.KeySize > 0 || res.Records == 0 {
+		return res.KeySize
+	}
+	return len(keyName(res.Records - 1))
 }
 
 // succeeded is the number of operations that got an answer.
@@ -79,6 +98,10 @@ func newResult(cfg *Config, wl workload, start time.Time) *Result {
 		Concurrency:  cfg.Concurrency,
 		Records:      cfg.Records,
 		ValueSize:    cfg.ValueSize,
+		KeySize:      cfg.KeySize,
+		Rate:         cfg.Rate,
+		RateBase:     cfg.RateBase,
+		RateFraction: cfg.RateFraction,
 		N:            cfg.N,
 		R:            cfg.R,
 		W:            cfg.W,
@@ -152,6 +175,7 @@ func WriteText(w io.Writer, res *Result) error {
 		return err
 	}
 	writeCPULines(&b, res.Phases)
+	writeOpenLoopLines(&b, res.Phases)
 	for _, p := range res.Phases {
 		for _, s := range p.Ops {
 			for _, k := range sortedKinds(s.ErrorKinds) {
@@ -188,6 +212,41 @@ func writeCPULines(w io.Writer, phases []PhaseResult) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// writeOpenLoopLines says what the schedule of an open-loop phase did,
+// and what the data directories held.
+func writeOpenLoopLines(w io.Writer, phases []PhaseResult) {
+	for _, p := range phases {
+		if o := p.Open; o != nil {
+			fmt.Fprintf(w, "%s open loop: target %.0f ops/s, achieved %.0f ops/s, %d due, %d late (sent > %s after due), %d dropped, %d workers\n",
+				p.Name, o.TargetRate, p.throughput(), o.Scheduled, o.Late, fmtMicros(o.LateSlackUs), o.Dropped, o.Workers)
+		}
+		if p.DiskBytes > 0 {
+			fmt.Fprintf(w, "%s data dirs: %s\n", p.Name, bytesText(p.DiskBytes))
+		}
+	}
+}
+
+// throughput is the phase's answered operations per second.
+func (p PhaseResult) throughput() float64 {
+	if p.Seconds <= 0 {
+		return 0
+	}
+	return float64(p.succeeded()) / p.Seconds
+}
+
+// bytesText formats a byte count: 512 B, 1.5 KiB, 20.0 MiB, 1.20 GiB.
+func bytesText(n uint64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
 }
 
 // fmtMicros formats a latency given in microseconds with three

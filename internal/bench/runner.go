@@ -64,12 +64,21 @@ type phase struct {
 	name    string
 	rec     *recorder
 	stopped atomic.Bool
+	// halt closes when stopped is set, for workers waiting to send.
+	halt     chan struct{}
+	haltOnce sync.Once
 	// budget is the operations left when limited.
 	budget  atomic.Int64
 	limited bool
 }
 
-// worker is one closed-loop client: its own random source and value.
+// stop ends the phase: workers finish the operation in hand and return.
+func (p *phase) stop() {
+	p.stopped.Store(true)
+	p.haltOnce.Do(func() { close(p.halt) })
+}
+
+// worker is one client of a phase: its own random source and value.
 type worker struct {
 	rng *rand.Rand
 	val []byte
@@ -86,7 +95,7 @@ func newWorker(valueSize int) *worker {
 
 // load writes every record once, spread over the workers.
 func (r *runner) load() PhaseResult {
-	p := &phase{name: "load", rec: newRecorder()}
+	p := &phase{name: "load", rec: newRecorder(), halt: make(chan struct{})}
 	var next atomic.Uint64
 	return r.drive(p, 0, func(w *worker) bool {
 		i := next.Add(1) - 1
@@ -94,42 +103,63 @@ func (r *runner) load() PhaseResult {
 			return false
 		}
 		start := time.Now()
-		err := r.tgt.Put(context.Background(), keyName(i), w.val)
+		err := r.tgt.Put(context.Background(), r.key(i), w.val)
 		p.rec.record(opInsert, time.Since(start), err)
 		return true
 	})
 }
 
 // run issues the workload's operations until the duration or the
-// operation budget is spent.
+// operation budget is spent: in a closed loop, or at cfg.Rate in an open
+// loop.
 func (r *runner) run() PhaseResult {
-	p := &phase{name: "run", rec: newRecorder()}
+	return r.runPhase(r.newRunPhase())
+}
+
+// newRunPhase is the run phase's state, its budget set.
+func (r *runner) newRunPhase() *phase {
+	p := &phase{name: "run", rec: newRecorder(), halt: make(chan struct{})}
 	if r.cfg.Ops > 0 {
 		p.limited = true
 		p.budget.Store(r.cfg.Ops)
 	}
-	up, rmw := r.tgt.(updater)
-	rmw = rmw && r.cfg.ReadModifyWrite
-	ctx := context.Background()
+	return p
+}
+
+// runPhase drives p, the run phase, to its end.
+func (r *runner) runPhase(p *phase) PhaseResult {
+	if r.cfg.Rate > 0 {
+		return r.openLoop(p)
+	}
 	return r.drive(p, r.cfg.Duration, func(w *worker) bool {
 		if p.limited && p.budget.Add(-1) < 0 {
 			return false
 		}
 		op := r.wl.next(w.rng)
-		key := keyName(r.keys.next(w.rng))
+		key := r.key(r.keys.next(w.rng))
 		start := time.Now()
-		var err error
-		switch {
-		case op == opRead:
-			err = r.tgt.Get(ctx, key)
-		case rmw:
-			err = up.Update(ctx, key, w.val)
-		default:
-			err = r.tgt.Put(ctx, key, w.val)
-		}
+		err := r.do(op, key, w)
 		p.rec.record(op, time.Since(start), err)
 		return true
 	})
+}
+
+// do issues one operation of the run phase.
+func (r *runner) do(op opKind, key string, w *worker) error {
+	ctx := context.Background()
+	switch up, rmw := r.tgt.(updater); {
+	case op == opRead:
+		return r.tgt.Get(ctx, key)
+	case rmw && r.cfg.ReadModifyWrite:
+		return up.Update(ctx, key, w.val)
+	default:
+		return r.tgt.Put(ctx, key, w.val)
+	}
+}
+
+// key is the name of record i.
+func (r *runner) key(i uint64) string {
+	return paddedKeyName(i, r.cfg.KeySize)
 }
 
 // drive runs step in cfg.Concurrency workers until each returns false,
@@ -152,14 +182,15 @@ func (r *runner) drive(p *phase, limit time.Duration, step func(*worker) bool) P
 	for {
 		select {
 		case <-done:
+			p.stop()
 			elapsed := time.Since(start)
 			return PhaseResult{Name: p.name, Seconds: elapsed.Seconds(), Ops: p.rec.summaries(elapsed),
-				CPU: cpuBetween(cpuStart, r.cpu.sample())}
+				CPU: cpuBetween(cpuStart, r.cpu.sample()), DiskBytes: dirsBytes(r.cfg.DataDirs)}
 		case <-timeUp:
-			p.stopped.Store(true)
+			p.stop()
 			timeUp = nil
 		case <-interrupt:
-			p.stopped.Store(true)
+			p.stop()
 			interrupt = nil
 		case now := <-tick.C:
 			cur := p.rec.progress()

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // workload is a YCSB core workload: the share of reads among operations,
@@ -70,4 +71,16 @@ func newKeyChooser(distribution string, records uint64) (keyChooser, error) {
 // keyName is the key of record i, as YCSB spells its keys.
 func keyName(i uint64) string {
 	return "user" + strconv.FormatUint(i, 10)
+}
+
+// paddedKeyName is the key of record i padded to size bytes with zeros
+// between user and the index, so that every key has the same length and
+// keys of one size never collide with keys of another (size 0 or too
+// small: keyName).
+func paddedKeyName(i uint64, size int) string {
+	k := keyName(i)
+	if size <= len(k) {
+		return k
+	}
+	return "user" + strings.Repeat("0", size-len(k)) + k[len("user"):]
 }

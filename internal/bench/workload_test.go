@@ -3,6 +3,7 @@ package bench
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,5 +67,25 @@ func TestValidateDefaultsAndErrors(t *testing.T) {
 		if err := cfg.Validate(); err == nil {
 			t.Errorf("bad %s accepted", name)
 		}
+	}
+}
+
+func TestPaddedKeyName(t *testing.T) {
+	for _, c := range []struct {
+		i    uint64
+		size int
+		want string
+	}{{7, 0, "user7"}, {7, 3, "user7"}, {7, 8, "user0007"}, {1234, 8, "user1234"}} {
+		if got := paddedKeyName(c.i, c.size); got != c.want {
+			t.Errorf("paddedKeyName(%d, %d) = %q, want %q", c.i, c.size, got, c.want)
+		}
+	}
+	if k := paddedKeyName(123, 256); len(k) != 256 {
+		t.Errorf("key of %d bytes, want 256", len(k))
+	}
+	cfg := &Config{Target: "echo", Servers: []string{"nats://x"}, Workload: "a", Distribution: "uniform",
+		Records: 100000, KeySize: 8, Concurrency: 1, Timeout: time.Second, N: 3, Namespace: "b", Mode: "lww"}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--key-size") {
+		t.Errorf("Validate of 8-byte keys for 100000 records = %v, want a --key-size error", err)
 	}
 }
