@@ -21,6 +21,8 @@ var (
 const usageHeader = `kvnode runs one quorumkv node.
 
 Usage: kvnode [flags]
+       kvnode probe [--url URL]   exit 0 if the node's /readyz answers 200
+                                  (a container healthcheck; kvnode probe -h)
 
 Every flag can also be set by an environment variable KVNODE_<NAME>, the
 flag's name in upper case with dashes as underscores (--data-dir is
