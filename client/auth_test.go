@@ -2,16 +2,8 @@ package client_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +16,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/quorumkv/quorumkv/client"
+	"github.com/quorumkv/quorumkv/internal/testcerts"
 )
 
 // The users of the secured fake: an application that may use kv.api.>
@@ -278,80 +271,27 @@ func TestEmptyCredentialOptionsAddNothing(t *testing.T) {
 	}
 }
 
-// pki is a CA and the certificates it signed, as PEM files.
-type pki struct {
-	dir                  string
-	ca, cert, key        string // the CA, and a client certificate and key
-	serverCert, serverKy string
-	pool                 *x509.CertPool
-}
-
-func newPKI(t *testing.T) *pki {
-	t.Helper()
-	dir := t.TempDir()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "quorumkv test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	p := &pki{dir: dir, pool: x509.NewCertPool()}
-	p.pool.AddCert(caCert)
-	p.ca = writePEM(t, dir, "ca.pem", "CERTIFICATE", caDER)
-	issue := func(name string, serial int64, usage x509.ExtKeyUsage) (certFile, keyFile string) {
-		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keyDER, _ := x509.MarshalECPrivateKey(key)
-		return writePEM(t, dir, name+".pem", "CERTIFICATE", der), writePEM(t, dir, name+"-key.pem", "EC PRIVATE KEY", keyDER)
-	}
-	p.serverCert, p.serverKy = issue("server", 2, x509.ExtKeyUsageServerAuth)
-	p.cert, p.key = issue("client", 3, x509.ExtKeyUsageClientAuth)
-	return p
-}
-
-func writePEM(t *testing.T, dir, name, kind string, der []byte) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // newTLSFake starts the fake behind a NATS server that requires TLS and
-// verifies client certificates signed by p's CA.
-func newTLSFake(t *testing.T, p *pki) *fakeNode {
+// verifies client certificates signed by ca.
+func newTLSFake(t *testing.T, ca *testcerts.Authority) *fakeNode {
 	t.Helper()
-	serverCert, err := tls.LoadX509KeyPair(p.serverCert, p.serverKy)
+	srv, cl := ca.Server("server"), ca.Client("fake")
+	serverCert, err := tls.LoadX509KeyPair(srv.CertFile, srv.KeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	clientCert, err := tls.LoadX509KeyPair(p.cert, p.key)
+	clientCert, err := tls.LoadX509KeyPair(cl.CertFile, cl.KeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts := &server.Options{
 		TLS: true, TLSVerify: true, TLSTimeout: 5,
 		TLSConfig: &tls.Config{
-			Certificates: []tls.Certificate{serverCert}, ClientCAs: p.pool,
+			Certificates: []tls.Certificate{serverCert}, ClientCAs: ca.Pool(),
 			ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12,
 		},
 	}
-	f, err := startFakeOn(opts, nats.Secure(&tls.Config{RootCAs: p.pool, Certificates: []tls.Certificate{clientCert},
+	f, err := startFakeOn(opts, nats.Secure(&tls.Config{RootCAs: ca.Pool(), Certificates: []tls.Certificate{clientCert},
 		MinVersion: tls.VersionTLS12}))
 	if err != nil {
 		t.Fatal(err)
@@ -361,28 +301,30 @@ func newTLSFake(t *testing.T, p *pki) *fakeNode {
 }
 
 func TestTLS(t *testing.T) {
-	p := newPKI(t)
-	f := newTLSFake(t, p)
+	ca := testcerts.NewAuthority(t)
+	f := newTLSFake(t, ca)
+	cl := ca.Client("client")
 
-	c := connectURL(t, f.url, client.WithTLSFiles(p.ca, p.cert, p.key))
+	c := connectURL(t, f.url, client.WithTLSFiles(ca.CAFile, cl.CertFile, cl.KeyFile))
 	if _, err := c.Put(context.Background(), "k", []byte("v")); err != nil {
 		t.Fatal(err)
 	}
 
-	other := newPKI(t)
+	other := testcerts.NewAuthority(t)
+	otherCl := other.Client("client")
 	missing := filepath.Join(t.TempDir(), "none.pem")
 	failures := map[string]struct {
 		opts []client.ConnectOption
 		says string
 	}{
 		"no TLS options":          {nil, ""},
-		"a CA that did not sign":  {[]client.ConnectOption{client.WithTLSFiles(other.ca, p.cert, p.key)}, "unknown authority"},
-		"no client certificate":   {[]client.ConnectOption{client.WithTLSFiles(p.ca, "", "")}, "the server "},
-		"a client cert not known": {[]client.ConnectOption{client.WithTLSFiles(p.ca, other.cert, other.key)}, "the server "},
+		"a CA that did not sign":  {[]client.ConnectOption{client.WithTLSFiles(other.CAFile, cl.CertFile, cl.KeyFile)}, "unknown authority"},
+		"no client certificate":   {[]client.ConnectOption{client.WithTLSFiles(ca.CAFile, "", "")}, "the server "},
+		"a client cert not known": {[]client.ConnectOption{client.WithTLSFiles(ca.CAFile, otherCl.CertFile, otherCl.KeyFile)}, "the server "},
 		"a missing CA file":       {[]client.ConnectOption{client.WithTLSFiles(missing, "", "")}, missing},
-		"a cert without its key":  {[]client.ConnectOption{client.WithTLSFiles(p.ca, p.cert, "")}, "needs both"},
-		"a key that is no cert":   {[]client.ConnectOption{client.WithTLSFiles(p.ca, p.key, p.key)}, p.key},
-		"a CA file that is no CA": {[]client.ConnectOption{client.WithTLSFiles(p.key, "", "")}, "no PEM certificate"},
+		"a cert without its key":  {[]client.ConnectOption{client.WithTLSFiles(ca.CAFile, cl.CertFile, "")}, "needs both"},
+		"a key that is no cert":   {[]client.ConnectOption{client.WithTLSFiles(ca.CAFile, cl.KeyFile, cl.KeyFile)}, cl.KeyFile},
+		"a CA file that is no CA": {[]client.ConnectOption{client.WithTLSFiles(cl.KeyFile, "", "")}, "no PEM certificate"},
 	}
 	for name, tc := range failures {
 		t.Run(name, func(t *testing.T) {
@@ -404,9 +346,9 @@ func TestTLS(t *testing.T) {
 
 // A client that wants TLS from a server that offers none is told so.
 func TestTLSWantedButNotOffered(t *testing.T) {
-	p := newPKI(t)
+	ca := testcerts.NewAuthority(t)
 	f := newFake(t)
-	_, err := client.Connect(f.url, client.WithTLSFiles(p.ca, "", ""))
+	_, err := client.Connect(f.url, client.WithTLSFiles(ca.CAFile, "", ""))
 	if !errors.Is(err, client.ErrTLS) || !strings.HasPrefix(err.Error(), "tls: ") {
 		t.Fatalf("err = %v, want ErrTLS", err)
 	}

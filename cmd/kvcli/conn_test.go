@@ -3,16 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/quorumkv/quorumkv/internal/testcerts"
 	"github.com/quorumkv/quorumkv/messages"
 )
 
@@ -147,8 +139,14 @@ func TestStatusWithoutAdminPermission(t *testing.T) {
 
 func TestTLS(t *testing.T) {
 	dir := t.TempDir()
-	serverTLS, caFile := testCertificates(t, dir)
-	s := startSecureNATS(t, serverTLS)
+	ca := testcerts.NewAuthority(t)
+	caFile := ca.CAFile
+	srv := ca.Server("server")
+	cert, err := tls.LoadX509KeyPair(srv.CertFile, srv.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startSecureNATS(t, &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}})
 	url := "tls://" + s.Addr().String()
 	respondToGets(t, url, nats.RootCAs(caFile))
 	env := map[string]string{"KV_SERVER": url, "NATS_USER": "app", "NATS_PASSWORD": "app-pw"}
@@ -174,34 +172,4 @@ func TestTLS(t *testing.T) {
 	if got = runReal(env, "get", "k"); got.code != exitError || !strings.HasPrefix(got.stderr, "kvcli: TLS failed: ") {
 		t.Fatalf("nats:// to a TLS server = %+v", got)
 	}
-}
-
-// testCertificates makes a CA and a certificate for 127.0.0.1 signed by
-// it, and returns the server's TLS config and the CA's file.
-func testCertificates(t *testing.T, dir string) (*tls.Config, string) {
-	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
-		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	caCert, _ := x509.ParseCertificate(caDER)
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caFile := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{MinVersion: tls.VersionTLS12,
-		Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: key}}}, caFile
 }

@@ -55,13 +55,20 @@ func NewAuthority(t testing.TB) *Authority {
 }
 
 // Server issues a certificate for TLS servers on loopback (also usable as
-// a client certificate, as NATS routes need).
-func (a *Authority) Server(name string) Pair {
+// a client certificate, as NATS routes need), naming dnsNames as well.
+func (a *Authority) Server(name string, dnsNames ...string) Pair {
 	tmpl := a.template(name)
-	tmpl.DNSNames = []string{"localhost"}
+	tmpl.DNSNames = append([]string{"localhost"}, dnsNames...)
 	tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
 	return a.issue(name, tmpl)
+}
+
+// Pool returns a pool holding only the CA's certificate.
+func (a *Authority) Pool() *x509.CertPool {
+	pool := x509.NewCertPool()
+	pool.AddCert(a.cert)
+	return pool
 }
 
 // Client issues a client certificate.
