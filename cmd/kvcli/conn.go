@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -16,11 +13,9 @@ import (
 	"github.com/quorumkv/quorumkv/client"
 )
 
-// This file is the one place that turns kvcli's connection flags into a
-// NATS connection, and the NATS connection's refusals into one line in the
-// user's terms: kvcli dials NATS itself and hands the connection to the SDK
-// (client.New), so that it can read the connection's limits and see the
-// server's permission errors.
+// This file is the one place that turns kvcli's connection flags into the
+// SDK's connect options, and a refused connection into one line in the
+// user's terms.
 
 // conn holds the connection flags, each also read from an environment
 // variable (spelled as the nats CLI spells them) when the flag is not
@@ -75,140 +70,94 @@ func (c *conn) check(cmd string) error {
 	return nil
 }
 
-// natsOptions are the NATS options of the flags. guard hears the
-// connection's asynchronous errors.
-func (c *conn) natsOptions(g *guard) ([]nats.Option, error) {
-	opts := []nats.Option{nats.Name("kvcli"), nats.Timeout(c.timeout), nats.ErrorHandler(g.onError)}
-	for flag, path := range map[string]string{"creds": c.creds, "nkey": c.nkey, "tls-ca": c.tlsCA,
-		"tls-cert": c.tlsCert, "tls-key": c.tlsKey} {
-		if path == "" {
-			continue
-		}
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("--%s: cannot read %s: %w", flag, path, errors.Unwrap(err))
-		}
+// connectOptions are the SDK's options for the flags. An empty flag adds
+// nothing. Asynchronous NATS errors are not printed: the SDK turns the
+// ones that matter (permission violations) into the failure of the call
+// they concern.
+func (c *conn) connectOptions() []client.ConnectOption {
+	return []client.ConnectOption{
+		client.WithDefaultTimeout(c.timeout),
+		client.WithUserPassword(c.user, c.password),
+		client.WithCredsFile(c.creds),
+		client.WithNKeyFile(c.nkey),
+		client.WithTLSFiles(c.tlsCA, c.tlsCert, c.tlsKey),
+		client.WithNATSOptions(nats.Name("kvcli"), nats.Timeout(c.timeout),
+			nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {})),
 	}
-	if c.user != "" {
-		opts = append(opts, nats.UserInfo(c.user, c.password))
-	}
-	if c.creds != "" {
-		opts = append(opts, nats.UserCredentials(c.creds))
-	}
-	if c.nkey != "" {
-		o, err := nats.NkeyOptionFromSeed(c.nkey)
-		if err != nil {
-			return nil, fmt.Errorf("--nkey: %s holds no nkey seed: %w", c.nkey, err)
-		}
-		opts = append(opts, o)
-	}
-	if c.tlsCA != "" {
-		opts = append(opts, nats.RootCAs(c.tlsCA))
-	}
-	if c.tlsCert != "" {
-		opts = append(opts, nats.ClientCert(c.tlsCert, c.tlsKey))
-	}
-	return opts, nil
 }
 
-// Kinds of refused connections and requests.
-var (
-	errAuthFailed       = errors.New("authentication failed")
-	errTLSFailed        = errors.New("TLS failed")
-	errPermissionDenied = errors.New("permission denied")
-)
+// checkFiles names the flag of a file that cannot be read, before the SDK
+// reads it.
+func (c *conn) checkFiles() error {
+	for _, f := range []struct{ flag, path string }{{"creds", c.creds}, {"nkey", c.nkey},
+		{"tls-ca", c.tlsCA}, {"tls-cert", c.tlsCert}, {"tls-key", c.tlsKey}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Stat(f.path); err != nil {
+			return fmt.Errorf("--%s: cannot read %s: %w", f.flag, f.path, errors.Unwrap(err))
+		}
+	}
+	return nil
+}
 
 // dialSDK connects to the cluster as the flags say.
 func dialSDK(c conn) (store, error) {
-	g := &guard{calls: map[int]context.CancelCauseFunc{}}
-	opts, err := c.natsOptions(g)
-	if err != nil {
+	if err := c.checkFiles(); err != nil {
 		return nil, err
 	}
-	nc, err := nats.Connect(c.server, opts...)
+	sc, err := client.Connect(c.server, c.connectOptions()...)
 	if err != nil {
 		return nil, connectError(c.server, err)
 	}
-	return &sdkStore{c: client.New(nc, client.WithDefaultTimeout(c.timeout)), nc: nc, g: g}, nil
+	return &sdkStore{c: sc}, nil
 }
 
-// connectError says why a connection was refused, in one line.
+// connectError puts a refused connection in kvcli's terms, with a hint
+// naming the flags that would fix it. It keeps err's kind for errors.Is.
 func connectError(server string, err error) error {
-	var unknownCA x509.UnknownAuthorityError
-	var badHost x509.HostnameError
-	var badCert x509.CertificateInvalidError
-	msg := strings.TrimPrefix(err.Error(), "nats: ")
 	switch {
-	case errors.Is(err, nats.ErrAuthorization), errors.Is(err, nats.ErrAuthExpired),
-		errors.Is(err, nats.ErrAuthRevoked), errors.Is(err, nats.ErrAccountAuthExpired):
-		return fmt.Errorf("%w: %s refused the credentials (%s); check --user/--password, --creds or --nkey",
-			errAuthFailed, server, msg)
-	case errors.Is(err, nats.ErrSecureConnRequired):
-		return fmt.Errorf("%w: %s requires TLS; use a tls:// URL and --tls-ca", errTLSFailed, server)
-	case errors.Is(err, nats.ErrSecureConnWanted):
-		return fmt.Errorf("%w: %s does not offer TLS; use a nats:// URL", errTLSFailed, server)
-	case errors.As(err, &unknownCA), errors.As(err, &badHost), errors.As(err, &badCert),
-		strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"), strings.Contains(msg, "certificate"):
-		hint := ""
-		if errors.As(err, &unknownCA) || strings.Contains(msg, "unknown authority") {
-			hint = " (hint: --tls-ca names the CA that signed the server's certificate)"
+	case errors.Is(err, client.ErrAuthFailed):
+		reason := natsReason(err, client.ErrAuthFailed)
+		if reason != "" {
+			reason = " (" + reason + ")"
 		}
-		return fmt.Errorf("%w: %s: %s%s", errTLSFailed, server, msg, hint)
-	case errors.Is(err, nats.ErrNoServers):
-		return fmt.Errorf("%w: cannot connect to %s", client.ErrNoServers, server)
-	}
-	return fmt.Errorf("cannot connect to %s: %s", server, msg)
-}
-
-// guard fails the calls under way when the server reports a permission
-// violation: NATS reports it asynchronously, and a request it refused
-// would otherwise wait for its timeout.
-type guard struct {
-	// mu guards next and calls.
-	mu    sync.Mutex
-	next  int
-	calls map[int]context.CancelCauseFunc
-}
-
-// permissionsRe finds the subject in a server's permissions violation.
-var permissionsRe = regexp.MustCompile(`(?i)permissions violation for (publish|subscription) to "?([^"\s]+)"?`)
-
-func (g *guard) onError(_ *nats.Conn, _ *nats.Subscription, err error) {
-	if !errors.Is(err, nats.ErrPermissionViolation) {
-		return
-	}
-	cause := fmt.Errorf("%w: this user may not use %s", errPermissionDenied, "the subject")
-	if m := permissionsRe.FindStringSubmatch(err.Error()); m != nil {
-		verb := "publish to"
-		if strings.EqualFold(m[1], "subscription") {
-			verb = "subscribe to"
+		return &reworded{fmt.Sprintf("%v: %s refused the credentials%s; check --user/--password, --creds or --nkey",
+			client.ErrAuthFailed, server, reason), err}
+	case errors.Is(err, client.ErrTLS):
+		msg := "TLS failed: " + strings.TrimPrefix(err.Error(), client.ErrTLS.Error()+": ")
+		var unknownCA x509.UnknownAuthorityError
+		switch {
+		case errors.As(err, &unknownCA), strings.Contains(msg, "unknown authority"):
+			msg += " (hint: --tls-ca names the CA that signed the server's certificate)"
+		case errors.Is(err, nats.ErrSecureConnRequired):
+			msg += " (hint: use a tls:// URL and --tls-ca)"
+		case errors.Is(err, nats.ErrSecureConnWanted):
+			msg += " (hint: use a nats:// URL, without --tls-ca, --tls-cert or --tls-key)"
 		}
-		cause = fmt.Errorf("%w: this user may not %s %s", errPermissionDenied, verb, m[2])
+		return &reworded{msg, err}
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	for _, cancel := range g.calls {
-		cancel(cause)
-	}
+	return err
 }
 
-// watch returns a ctx for one call that ends on a permission violation,
-// and the function that ends the watch and explains the call's error.
-func (g *guard) watch(ctx context.Context) (context.Context, func(error) error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	g.mu.Lock()
-	id := g.next
-	g.next++
-	g.calls[id] = cancel
-	g.mu.Unlock()
-	return ctx, func(err error) error {
-		g.mu.Lock()
-		delete(g.calls, id)
-		g.mu.Unlock()
-		cause := context.Cause(ctx)
-		cancel(nil)
-		if err != nil && errors.Is(cause, errPermissionDenied) {
-			return cause
+// natsReason is NATS's own words for a refusal that the SDK wrapped with
+// sentinel, or "" if it kept none.
+func natsReason(err, sentinel error) string {
+	if multi, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range multi.Unwrap() {
+			if e != sentinel {
+				return strings.TrimPrefix(e.Error(), "nats: ")
+			}
 		}
-		return err
 	}
+	return ""
 }
+
+// reworded is err in kvcli's words.
+type reworded struct {
+	msg string
+	err error
+}
+
+func (r *reworded) Error() string { return r.msg }
+func (r *reworded) Unwrap() error { return r.err }

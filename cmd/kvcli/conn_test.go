@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,10 +18,10 @@ import (
 	"github.com/quorumkv/quorumkv/messages"
 )
 
-// startSecureNATS starts a nats-server with two users: "node", who may do
-// anything, and "app", who may only use kv.api.> (and its reply inbox),
-// as docs/cli.md suggests for applications. With tlsConfig it requires
-// TLS. A responder, connected as node, answers every get.
+// startSecureNATS starts a nats-server with three users: "node", who may
+// do anything; "app", who may only use kv.api.> (and its reply inbox), as
+// docs/cli.md suggests for applications; and "deaf", who may publish on
+// kv.api.> but not receive the replies. With tlsConfig it requires TLS.
 func startSecureNATS(t *testing.T, tlsConfig *tls.Config) *server.Server {
 	t.Helper()
 	opts := &server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true,
@@ -29,6 +30,10 @@ func startSecureNATS(t *testing.T, tlsConfig *tls.Config) *server.Server {
 			{Username: "app", Password: "app-pw", Permissions: &server.Permissions{
 				Publish:   &server.SubjectPermission{Allow: []string{"kv.api.>"}},
 				Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
+			}},
+			{Username: "deaf", Password: "deaf-pw", Permissions: &server.Permissions{
+				Publish:   &server.SubjectPermission{Allow: []string{"kv.api.>"}},
+				Subscribe: &server.SubjectPermission{Allow: []string{"elsewhere.>"}},
 			}},
 		}}
 	if tlsConfig != nil {
@@ -46,6 +51,7 @@ func startSecureNATS(t *testing.T, tlsConfig *tls.Config) *server.Server {
 	return s
 }
 
+// respondToGets has a responder, connected as node, answer every get.
 func respondToGets(t *testing.T, url string, opts ...nats.Option) {
 	t.Helper()
 	nc, err := nats.Connect(url, append(opts, nats.UserInfo("node", "node-pw"))...)
@@ -80,7 +86,7 @@ func TestCredentialsAndPermissions(t *testing.T) {
 
 	got := runReal(env, "get", "k", "--user", "app", "--password", "wrong")
 	if got.code != exitError || !strings.HasPrefix(got.stderr, "kvcli: authentication failed: "+s.ClientURL()+" refused the credentials") ||
-		strings.Count(got.stderr, "\n") != 1 {
+		!strings.HasSuffix(got.stderr, "; check --user/--password, --creds or --nkey\n") || strings.Count(got.stderr, "\n") != 1 {
 		t.Fatalf("wrong password = %+v", got)
 	}
 	got = runReal(env, "get", "k")
@@ -105,6 +111,33 @@ func TestCredentialsAndPermissions(t *testing.T) {
 	}
 	if took := time.Since(start); took > 10*time.Second {
 		t.Fatalf("the refusal took %v: it waited for the timeout", took)
+	}
+
+	// A user who may not receive the replies learns so at once too.
+	env["NATS_USER"], env["NATS_PASSWORD"] = "deaf", "deaf-pw"
+	start = time.Now()
+	got = runReal(env, "get", "k", "--timeout", "20s")
+	if got.code != exitError || !strings.HasPrefix(got.stderr, `kvcli: get "k": permission denied: this user may not subscribe to _INBOX.`) ||
+		strings.Count(got.stderr, "\n") != 1 {
+		t.Fatalf("get as deaf = %+v", got)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("the refusal took %v: it waited for the timeout", took)
+	}
+
+	// A file that is not what its flag says is refused before dialing,
+	// naming the file.
+	notASeed := filepath.Join(t.TempDir(), "not-a-seed")
+	if err := os.WriteFile(notASeed, []byte("nonsense\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got = runReal(env, "get", "k", "--nkey", notASeed)
+	if got.code != exitError || !strings.Contains(got.stderr, notASeed) || strings.Count(got.stderr, "\n") != 1 {
+		t.Fatalf("--nkey with no seed = %+v", got)
+	}
+	got = runReal(env, "get", "k", "--creds", filepath.Join(t.TempDir(), "missing.creds"))
+	if got.code != exitError || !strings.HasPrefix(got.stderr, "kvcli: --creds: cannot read ") {
+		t.Fatalf("--creds with a missing file = %+v", got)
 	}
 }
 
@@ -152,7 +185,8 @@ func TestTLS(t *testing.T) {
 	env := map[string]string{"KV_SERVER": url, "NATS_USER": "app", "NATS_PASSWORD": "app-pw"}
 
 	got := runReal(env, "get", "k")
-	if got.code != exitError || !strings.HasPrefix(got.stderr, "kvcli: TLS failed: ") || strings.Count(got.stderr, "\n") != 1 {
+	if got.code != exitError || !strings.HasPrefix(got.stderr, "kvcli: TLS failed: ") || strings.Count(got.stderr, "\n") != 1 ||
+		!strings.HasSuffix(got.stderr, "(hint: --tls-ca names the CA that signed the server's certificate)\n") {
 		t.Fatalf("without the CA = %+v", got)
 	}
 	got = runReal(env, "get", "k", "--tls-ca", caFile)
@@ -171,5 +205,25 @@ func TestTLS(t *testing.T) {
 	delete(env, "NATS_CA")
 	if got = runReal(env, "get", "k"); got.code != exitError || !strings.HasPrefix(got.stderr, "kvcli: TLS failed: ") {
 		t.Fatalf("nats:// to a TLS server = %+v", got)
+	}
+	if got = runReal(env, "get", "k", "--tls-ca", "/nonexistent/ca.pem"); got.code != exitError ||
+		got.stderr != "kvcli: --tls-ca: cannot read /nonexistent/ca.pem: no such file or directory\n" {
+		t.Fatalf("with a missing CA file = %+v", got)
+	}
+	notPEM := filepath.Join(dir, "not.pem")
+	if err := os.WriteFile(notPEM, []byte("nonsense\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got = runReal(env, "get", "k", "--tls-ca", notPEM); got.code != exitError ||
+		!strings.HasPrefix(got.stderr, "kvcli: TLS failed: ") || !strings.Contains(got.stderr, notPEM) {
+		t.Fatalf("with a CA file that holds no certificate = %+v", got)
+	}
+
+	// TLS flags towards a server that does not offer TLS.
+	plain := startSecureNATS(t, nil)
+	env["KV_SERVER"] = plain.ClientURL()
+	if got = runReal(env, "get", "k", "--tls-ca", caFile); got.code != exitError ||
+		!strings.HasPrefix(got.stderr, "kvcli: TLS failed: ") || !strings.Contains(got.stderr, "--tls-ca") {
+		t.Fatalf("--tls-ca towards a plain server = %+v", got)
 	}
 }

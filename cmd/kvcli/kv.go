@@ -70,7 +70,7 @@ func runPut(ctx context.Context, a *app, s store, inv *invocation) error {
 	}
 	written, err := s.Put(ctx, key, value, q)
 	if err != nil {
-		return keyError("put", key, inv, err, len(value), s)
+		return keyError("put", key, inv, err)
 	}
 	switch inv.out {
 	case formatJSON:
@@ -87,7 +87,7 @@ func runGet(ctx context.Context, a *app, s store, inv *invocation) error {
 	r, err := s.Get(ctx, key, requestOf(inv.opts))
 	found := err == nil
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
-		return keyError("get", key, inv, err, 0, s)
+		return keyError("get", key, inv, err)
 	}
 	if inv.out == formatJSON {
 		if err := writeLine(a.stdout, getViewOf(key, namespaceOf(inv), r, found)); err != nil {
@@ -99,7 +99,7 @@ func runGet(ctx context.Context, a *app, s store, inv *invocation) error {
 		return nil
 	}
 	if !found {
-		return keyError("get", key, inv, err, 0, s)
+		return keyError("get", key, inv, err)
 	}
 	if inv.out == formatTable {
 		return writeValueTable(a.stdout, r)
@@ -116,7 +116,7 @@ func runDelete(ctx context.Context, a *app, s store, inv *invocation) error {
 		return err
 	}
 	if err := s.Delete(ctx, key, q); err != nil {
-		return keyError("delete", key, inv, err, 0, s)
+		return keyError("delete", key, inv, err)
 	}
 	if inv.out == formatJSON {
 		return writeLine(a.stdout, deleteView{Key: key, Namespace: namespaceOf(inv), Deleted: true})
@@ -137,7 +137,7 @@ func withContext(ctx context.Context, s store, op, key string, inv *invocation) 
 	r, err := s.Get(ctx, key, read)
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		return q, fmt.Errorf("%s %q: cannot read the current value to replace it: %w "+
-			"(hint: --no-context writes without reading first)", op, key, explain(err, 0, s))
+			"(hint: --no-context writes without reading first)", op, key, explain(err))
 	}
 	if r != nil {
 		q.token = r.Context

@@ -231,7 +231,7 @@ func nodesToAsk(ctx context.Context, a *app, s store, inv *invocation, upOnly bo
 	}
 	st, err := s.Status(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("cannot list the members: %w", explain(err, 0, s))
+		return nil, fmt.Errorf("cannot list the members: %w", explain(err))
 	}
 	var nodes []asked
 	for _, m := range st.Members {

@@ -21,7 +21,7 @@ import (
 func runRemove(ctx context.Context, a *app, s store, inv *invocation) error {
 	id := inv.args[0]
 	if err := s.Remove(ctx, id, inv.opts.force); err != nil {
-		return fmt.Errorf("remove %s: %w", id, explain(err, 0, s))
+		return fmt.Errorf("remove %s: %w", id, explain(err))
 	}
 	switch inv.out {
 	case formatJSON:
@@ -66,7 +66,7 @@ func runDecommission(ctx context.Context, a *app, s store, inv *invocation) erro
 	}
 	state, err := s.Decommission(ctx, id, o)
 	if err != nil {
-		return fmt.Errorf("decommission %s: %w", id, explain(err, 0, s))
+		return fmt.Errorf("decommission %s: %w", id, explain(err))
 	}
 	switch {
 	case inv.out == formatJSON:

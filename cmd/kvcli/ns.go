@@ -51,7 +51,7 @@ func runNamespaceCreate(ctx context.Context, a *app, s store, inv *invocation) e
 	}
 	warning, err := s.CreateNamespace(ctx, ns)
 	if err != nil {
-		return fmt.Errorf("create namespace %q: %w", ns.Name, explain(err, 0, s))
+		return fmt.Errorf("create namespace %q: %w", ns.Name, explain(err))
 	}
 	switch inv.out {
 	case formatJSON:
@@ -87,7 +87,7 @@ func created(ctx context.Context, s store, ns client.Namespace, warning string) 
 func runNamespaceList(ctx context.Context, a *app, s store, inv *invocation) error {
 	list, err := s.ListNamespaces(ctx)
 	if err != nil {
-		return fmt.Errorf("list the namespaces: %w", explain(err, 0, s))
+		return fmt.Errorf("list the namespaces: %w", explain(err))
 	}
 	switch inv.out {
 	case formatJSON:

@@ -78,9 +78,9 @@ func transfersUnderWay(ctx context.Context, a *app, s store, cs *clusterStatus, 
 	}, func(n asked, r client.TransfersReport, err error) {
 		// A user who may not use the admin subjects still gets the
 		// status, without the transfers.
-		if errors.Is(err, errPermissionDenied) {
+		if errors.Is(err, client.ErrPermissionDenied) {
 			if !denied {
-				fmt.Fprintf(a.stderr, "kvcli: transfers not shown: %s\n", oneLine(err.Error()))
+				fmt.Fprintf(a.stderr, "kvcli: transfers not shown: %s\n", oneLine(explain(err).Error()))
 			}
 			denied = true
 			return
@@ -99,9 +99,9 @@ func gatherStatus(ctx context.Context, s store, node string) (*clusterStatus, er
 	first, err := s.Status(ctx, node)
 	if err != nil {
 		if node != "" {
-			return nil, fmt.Errorf("%s: %w", node, explain(err, 0, s))
+			return nil, fmt.Errorf("%s: %w", node, explain(err))
 		}
-		return nil, fmt.Errorf("cannot list the members: %w", explain(err, 0, s))
+		return nil, fmt.Errorf("cannot list the members: %w", explain(err))
 	}
 	cs.views[cmp.Or(node, first.Node)] = first
 	ids := map[string]bool{cmp.Or(node, first.Node): true}

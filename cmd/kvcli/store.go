@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/quorumkv/quorumkv/client"
 )
 
@@ -26,9 +24,6 @@ type store interface {
 	Decommission(ctx context.Context, node string, o client.DecommissionOptions) (state string, err error)
 	Remove(ctx context.Context, node string, force bool) error
 	Transfers(ctx context.Context, node string) (client.TransfersReport, error)
-	// MaxValue is the largest value the cluster accepts, as far as the
-	// connection tells (0 if it does not).
-	MaxValue() int
 	Close()
 }
 
@@ -134,115 +129,73 @@ func nodeStatusOf(st *client.Status) *nodeStatus {
 	return out
 }
 
-// sdkStore is the store of a real cluster. Each call is watched by g, so
-// that a permission violation fails it at once, naming the subject.
+// sdkStore is the store of a real cluster.
 type sdkStore struct {
-	c  *client.Client
-	nc *nats.Conn
-	g  *guard
+	c *client.Client
 }
 
 func (s *sdkStore) Get(ctx context.Context, key string, o request) (*client.Result, error) {
-	ctx, done := s.g.watch(ctx)
-	r, err := s.c.Get(ctx, key, o.sdk()...)
-	return r, done(err)
+	return s.c.Get(ctx, key, o.sdk()...)
 }
 
 func (s *sdkStore) Put(ctx context.Context, key string, value []byte, o request) (string, error) {
-	ctx, done := s.g.watch(ctx)
 	written, err := s.c.Put(ctx, key, value, o.sdk()...)
-	if err = done(err); err != nil {
+	if err != nil {
 		return "", err
 	}
 	return written.Context, nil
 }
 
 func (s *sdkStore) Delete(ctx context.Context, key string, o request) error {
-	ctx, done := s.g.watch(ctx)
-	return done(s.c.Delete(ctx, key, o.sdk()...))
+	return s.c.Delete(ctx, key, o.sdk()...)
 }
 
 func (s *sdkStore) CreateNamespace(ctx context.Context, ns client.Namespace) (string, error) {
-	ctx, done := s.g.watch(ctx)
-	warning, err := s.c.CreateNamespace(ctx, ns)
-	return warning, done(err)
+	return s.c.CreateNamespace(ctx, ns)
 }
 
 func (s *sdkStore) ListNamespaces(ctx context.Context) ([]client.Namespace, error) {
-	ctx, done := s.g.watch(ctx)
-	list, err := s.c.ListNamespaces(ctx)
-	return list, done(err)
+	return s.c.ListNamespaces(ctx)
 }
 
 func (s *sdkStore) Status(ctx context.Context, node string) (*nodeStatus, error) {
-	ctx, done := s.g.watch(ctx)
 	var opts []client.Option
 	if node != "" {
 		opts = append(opts, client.ViaNode(node))
 	}
 	st, err := s.c.Status(ctx, opts...)
-	if err = done(err); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return nodeStatusOf(st), nil
 }
 
 func (s *sdkStore) Hints(ctx context.Context, node string) (client.HintsReport, error) {
-	ctx, done := s.g.watch(ctx)
-	r, err := s.c.Hints(ctx, node)
-	return r, done(err)
+	return s.c.Hints(ctx, node)
 }
 
 func (s *sdkStore) DrainHints(ctx context.Context, node, target string) (uint64, uint64, error) {
-	ctx, done := s.g.watch(ctx)
-	d, r, err := s.c.DrainHints(ctx, node, target)
-	return d, r, done(err)
+	return s.c.DrainHints(ctx, node, target)
 }
 
 func (s *sdkStore) RepairStatus(ctx context.Context, node string) (client.RepairReport, error) {
-	ctx, done := s.g.watch(ctx)
-	r, err := s.c.RepairStatus(ctx, node)
-	return r, done(err)
+	return s.c.RepairStatus(ctx, node)
 }
 
 func (s *sdkStore) RepairNow(ctx context.Context, node string, partition int) (int, uint64, error) {
-	ctx, done := s.g.watch(ctx)
-	n, k, err := s.c.RepairNow(ctx, node, partition)
-	return n, k, done(err)
+	return s.c.RepairNow(ctx, node, partition)
 }
 
 func (s *sdkStore) Decommission(ctx context.Context, node string, o client.DecommissionOptions) (string, error) {
-	ctx, done := s.g.watch(ctx)
-	state, err := s.c.Decommission(ctx, node, o)
-	return state, done(err)
+	return s.c.Decommission(ctx, node, o)
 }
 
 func (s *sdkStore) Remove(ctx context.Context, node string, force bool) error {
-	ctx, done := s.g.watch(ctx)
-	return done(s.c.Remove(ctx, node, force))
+	return s.c.Remove(ctx, node, force)
 }
 
 func (s *sdkStore) Transfers(ctx context.Context, node string) (client.TransfersReport, error) {
-	ctx, done := s.g.watch(ctx)
-	r, err := s.c.Transfers(ctx, node)
-	return r, done(err)
+	return s.c.Transfers(ctx, node)
 }
 
-// MaxValue is the value limit the nodes' NATS max payload implies: a node
-// sets its max payload to twice its value limit (room for JSON's base64)
-// plus its key limit (1 KiB by default) plus 64 KiB for the rest of a
-// request.
-func (s *sdkStore) MaxValue() int {
-	return max(int(s.nc.MaxPayload())-maxKeyBytes-requestOverhead, 0) / 2
-}
-
-// The parts of a node's NATS max payload besides the value limit.
-const (
-	maxKeyBytes     = 1024
-	requestOverhead = 64 << 10
-)
-
-func (s *sdkStore) Close() {
-	s.c.Close()
-	s.nc.Close()
-}
+func (s *sdkStore) Close() { s.c.Close() }
