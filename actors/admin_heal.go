@@ -146,10 +146,10 @@ func (n *Node) handleRepairNow(m *nats.Msg) {
 // spawnHealing starts the handoff and repair actors.
 func (n *Node) spawnHealing() {
 	env := n.healEnv()
-	n.repair = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &repairActor{env: env} }))
+	n.repair = n.system.Root.Spawn(n.props(func() actor.Actor { return &repairActor{env: env} }))
 	h := &handoffActor{env: env, summary: n.hintSummary,
 		repair: func(parts []int) { n.system.Root.Send(n.repair, &repairSoon{partitions: parts}) }}
-	n.handoff = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return h }))
+	n.handoff = n.system.Root.Spawn(n.props(func() actor.Actor { return h }))
 }
 
 func (n *Node) healEnv() *healEnv {

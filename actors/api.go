@@ -127,7 +127,7 @@ func (n *Node) warnUnderReplicated(ns string, want, have int) {
 }
 
 func (n *Node) spawn(a actor.Actor) {
-	n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }))
+	n.system.Root.Spawn(n.props(func() actor.Actor { return a }))
 }
 
 func (n *Node) handleGet(m *nats.Msg) {

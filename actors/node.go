@@ -29,8 +29,9 @@ type Node struct {
 	db       *storage.DB
 	ns       *namespaceTable
 	natsSrv  *server.Server
-	natsUser *internalUser  // the node's own credential on natsSrv (nil: open server)
-	conn     transport.Conn // every message in or out: NATS, or memory in tests
+	natsUser *internalUser
+	dispatch *warmDispatcher // the node's own credential on natsSrv (nil: open server)
+	conn     transport.Conn  // every message in or out: NATS, or memory in tests
 	system   *actor.ActorSystem
 	parts    []*actor.PID
 	router   *replicaRouter
@@ -142,6 +143,7 @@ func (n *Node) startNATS() error {
 
 func (n *Node) startActors() {
 	actorLog := n.log.With("lib", "protoactor")
+	n.dispatch = newWarmDispatcher(dispatchWorkers, dispatchThroughput)
 	n.system = actor.NewActorSystem(
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return actorLog }),
 		actor.WithDeadLetterRequestLogging(false))
@@ -158,7 +160,7 @@ func (n *Node) startActors() {
 		if n.cfg.RecordCacheBytes > 0 {
 			pa.cache = newRecordCache(n.cfg.RecordCacheBytes / n.cfg.Partitions)
 		}
-		n.parts[p] = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return pa }))
+		n.parts[p] = n.system.Root.Spawn(n.props(func() actor.Actor { return pa }))
 	}
 	// Serve only once every partition has built its Merkle trees and
 	// counted its hints: the record and hint gauges are right from the
@@ -168,7 +170,7 @@ func (n *Node) startActors() {
 	self := n.selfInfo()
 	self.State, self.Ready = n.ringState.State, n.ringState.Ready
 	n.setView(newClusterView(n.cfg.Partitions, []members.Member{self}, nil, n.ns.maxN()))
-	n.members = n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newMembershipActor(n) }))
+	n.members = n.system.Root.Spawn(n.props(func() actor.Actor { return newMembershipActor(n) }))
 	n.coord = &coordEnv{self: n.id, root: n.system.Root, router: n.router, targets: n.targets,
 		hintHolders: n.hintHolders, respond: n.respond, metrics: n.metrics, log: n.log}
 	n.spawnHealing()
@@ -278,4 +280,11 @@ func (n *Node) stopActors() {
 	}
 	n.writes.Wait() // replies of writes whose fsync was in flight
 	n.system.Shutdown()
+	n.dispatch.stop()
+}
+
+// props makes the props of the node's actors: each runs on the node's
+// warm dispatcher.
+func (n *Node) props(producer actor.Producer) *actor.Props {
+	return actor.PropsFromProducer(producer, actor.WithDispatcher(n.dispatch))
 }
