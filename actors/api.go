@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -126,9 +125,8 @@ func (n *Node) warnUnderReplicated(ns string, want, have int) {
 		"namespace", ns, "n", want, "nodes", have)
 }
 
-func (n *Node) spawn(a actor.Actor) {
-	n.system.Root.Spawn(n.props(func() actor.Actor { return a }))
-}
+// coordinate starts a request's coordinator on one of the node's hosts.
+func (n *Node) coordinate(sc *scatter, c coordinator) { n.coordHosts.start(sc, c) }
 
 func (n *Node) handleGet(m *nats.Msg) {
 	req := &messages.GetRequest{}
@@ -141,7 +139,8 @@ func (n *Node) handleGet(m *nats.Msg) {
 		n.reject(m, "get", err, &messages.GetResponse{})
 		return
 	}
-	n.spawn(&getCoordinator{scatter: sc, msg: m})
+	g := &getCoordinator{scatter: sc, msg: m}
+	n.coordinate(&g.scatter, g)
 }
 
 func (n *Node) handlePut(m *nats.Msg) {
@@ -166,7 +165,8 @@ func (n *Node) handlePut(m *nats.Msg) {
 		return
 	}
 	w := vclock.Sibling{Value: req.Value, ContentType: req.ContentType, WriteID: newWriteID()}
-	n.spawn(&putCoordinator{scatter: sc, msg: m, write: w, context: ctx})
+	p := &putCoordinator{scatter: sc, msg: m, write: w, context: ctx}
+	n.coordinate(&p.scatter, p)
 }
 
 func (n *Node) handleDelete(m *nats.Msg) {
@@ -180,7 +180,8 @@ func (n *Node) handleDelete(m *nats.Msg) {
 		n.reject(m, "delete", err, &messages.DeleteResponse{})
 		return
 	}
-	n.spawn(&putCoordinator{scatter: sc, msg: m, isDelete: true, write: vclock.Sibling{Tombstone: true, WriteID: newWriteID()}, context: ctx})
+	p := &putCoordinator{scatter: sc, msg: m, isDelete: true, write: vclock.Sibling{Tombstone: true, WriteID: newWriteID()}, context: ctx}
+	n.coordinate(&p.scatter, p)
 }
 
 // reject answers a request that failed validation; nothing was changed.

@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/nats-io/nats.go"
 
 	"github.com/quorumkv/quorumkv/messages"
@@ -18,30 +17,30 @@ type getCoordinator struct {
 	q   *quorum.Get[vclock.Record]
 }
 
-func (g *getCoordinator) Receive(c actor.Context) {
-	switch m := c.Message().(type) {
-	case *actor.Started:
-		g.onStarted(c)
+func (g *getCoordinator) receive(msg any) {
+	switch m := msg.(type) {
+	case coordStarted:
+		g.onStarted()
 	case *replicaReply:
 		g.logFailure(m)
-		g.apply(c, g.q.Step(m.event()))
-	case *requestDeadline:
-		g.apply(c, g.q.Step(quorum.Deadline[vclock.Record]()))
+		g.apply(g.q.Step(m.event()))
+	case requestDeadline:
+		g.apply(g.q.Step(quorum.Deadline[vclock.Record]()))
 	}
 }
 
 // onStarted plans the read with the hints this node knows of: a home that
 // others hold hints for may miss a write they hold.
-func (g *getCoordinator) onStarted(c actor.Context) {
-	g.start(c)
+func (g *getCoordinator) onStarted() {
+	g.start()
 	t := g.targets()
 	hinted, holders := g.env.hintHolders(g.part, quorum.PreferSelf(t.Active, g.env.self))
 	h := quorum.Hints{Homes: hinted, Holders: holders}
 	g.q = quorum.NewGet[vclock.Record](g.plan, t, g.env.self, h, recordVersions(g.mode))
-	g.apply(c, g.q.Start())
+	g.apply(g.q.Start())
 }
 
-func (g *getCoordinator) apply(c actor.Context, effs []quorumEffect) {
+func (g *getCoordinator) apply(effs []quorumEffect) {
 	for _, e := range effs {
 		switch e.Kind {
 		case quorum.Send:
@@ -49,7 +48,7 @@ func (g *getCoordinator) apply(c actor.Context, effs []quorumEffect) {
 		case quorum.Answer:
 			g.answer(e)
 		case quorum.Done:
-			g.stop(c)
+			g.stop()
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/nats-io/nats.go"
 
 	"github.com/quorumkv/quorumkv/messages"
@@ -23,21 +22,21 @@ type putCoordinator struct {
 	q        *quorum.Put[vclock.Record]
 }
 
-func (p *putCoordinator) Receive(c actor.Context) {
-	switch m := c.Message().(type) {
-	case *actor.Started:
-		p.start(c)
+func (p *putCoordinator) receive(msg any) {
+	switch m := msg.(type) {
+	case coordStarted:
+		p.start()
 		p.q = quorum.NewPut[vclock.Record](p.plan, p.targets(), p.env.self)
-		p.apply(c, p.q.Start())
+		p.apply(p.q.Start())
 	case *replicaReply:
 		p.logFailure(m)
-		p.apply(c, p.q.Step(m.event()))
-	case *requestDeadline:
-		p.apply(c, p.q.Step(quorum.Deadline[vclock.Record]()))
+		p.apply(p.q.Step(m.event()))
+	case requestDeadline:
+		p.apply(p.q.Step(quorum.Deadline[vclock.Record]()))
 	}
 }
 
-func (p *putCoordinator) apply(c actor.Context, effs []quorumEffect) {
+func (p *putCoordinator) apply(effs []quorumEffect) {
 	for _, e := range effs {
 		switch e.Kind {
 		case quorum.Send:
@@ -45,7 +44,7 @@ func (p *putCoordinator) apply(c actor.Context, effs []quorumEffect) {
 		case quorum.Answer:
 			p.answer(e)
 		case quorum.Done:
-			p.stop(c)
+			p.stop()
 		}
 	}
 }

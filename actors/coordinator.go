@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/proto"
 
@@ -41,13 +40,15 @@ func (r *replicaReply) event() quorumEvent {
 // requestDeadline fires when a request's timeout passes.
 type requestDeadline struct{}
 
+// coordStarted is the first message of a coordinator: its host has taken
+// it in.
+type coordStarted struct{}
+
 // coordEnv is what a coordinator uses of its node, and nothing more: its
-// id, the actor system's root (to send itself replies), the replica
-// router, the cluster view, the hint index, the transport (to answer), the
+// id, the replica router, the cluster view, the hint index, the transport (to answer), the
 // metrics and the log.
 type coordEnv struct {
 	self        string
-	root        *actor.RootContext
 	router      *replicaRouter
 	targets     func(partition int, plan quorum.Plan) quorum.Targets
 	hintHolders func(partition int, asked []string) (map[string]bool, []string)
@@ -60,7 +61,8 @@ type coordEnv struct {
 // its deadline, and the plumbing from effects to replica calls.
 type scatter struct {
 	env   *coordEnv
-	self  *actor.PID
+	host  *coordHost
+	id    uint64 // the coordinator's id on its host
 	key   string
 	ns    string
 	part  int
@@ -71,11 +73,11 @@ type scatter struct {
 }
 
 // start arms the deadline timer; the timer's message goes through the
-// mailbox like any other, so no state is touched off the actor goroutine.
-func (s *scatter) start(c actor.Context) {
-	s.self = c.Self()
-	root, self := s.env.root, s.self
-	s.timer = time.AfterFunc(s.plan.Timeout, func() { root.Send(self, &requestDeadline{}) })
+// host's mailbox like any other, so no state is touched off the actor
+// goroutine.
+func (s *scatter) start() {
+	host, id := s.host, s.id
+	s.timer = time.AfterFunc(s.plan.Timeout, func() { host.deliver(id, requestDeadline{}) })
 }
 
 // targets places the request on the key's preference list.
@@ -88,8 +90,8 @@ func (s *scatter) call(e quorumEffect, call *replicaCall) {
 	if e.Phase == quorum.Repair || (e.Phase == quorum.Forward && !s.plan.Strict) {
 		call.done = func(replicaResult) {}
 	} else {
-		root, self, node, ph := s.env.root, s.self, e.To, e.Phase
-		call.done = func(res replicaResult) { root.Send(self, &replicaReply{node: node, phase: ph, res: res}) }
+		host, id, node, ph := s.host, s.id, e.To, e.Phase
+		call.done = func(res replicaResult) { host.deliver(id, &replicaReply{node: node, phase: ph, res: res}) }
 	}
 	s.env.router.call(e.To, call)
 }
@@ -110,11 +112,11 @@ func (s *scatter) logFailure(m *replicaReply) {
 }
 
 // stop ends the coordinator; replies still on their way are dropped.
-func (s *scatter) stop(c actor.Context) {
+func (s *scatter) stop() {
 	if s.timer != nil {
 		s.timer.Stop()
 	}
-	c.Stop(s.self)
+	s.host.remove(s.id)
 }
 
 // answerError is a failed quorum answer as the wire carries it.

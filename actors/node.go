@@ -21,24 +21,25 @@ import (
 // Node is one quorumkv node: storage, NATS, the actor system and the
 // subscriptions that connect them.
 type Node struct {
-	cfg      Config
-	id       string
-	incarn   uint64
-	actor    string // the id this node's dots are issued under (identity.Actor)
-	log      *slog.Logger
-	db       *storage.DB
-	ns       *namespaceTable
-	natsSrv  *server.Server
-	natsUser *internalUser
-	dispatch *warmDispatcher // the node's own credential on natsSrv (nil: open server)
-	conn     transport.Conn  // every message in or out: NATS, or memory in tests
-	system   *actor.ActorSystem
-	parts    []*actor.PID
-	router   *replicaRouter
-	clock    hybridClock
-	metrics  *metrics
-	view     atomic.Pointer[clusterView]
-	hints    atomic.Pointer[hintIndex] // undelivered hints across the cluster, from gossip
+	cfg        Config
+	id         string
+	incarn     uint64
+	actor      string // the id this node's dots are issued under (identity.Actor)
+	log        *slog.Logger
+	db         *storage.DB
+	ns         *namespaceTable
+	natsSrv    *server.Server
+	natsUser   *internalUser
+	dispatch   *warmDispatcher
+	coordHosts *coordHosts    // the node's own credential on natsSrv (nil: open server)
+	conn       transport.Conn // every message in or out: NATS, or memory in tests
+	system     *actor.ActorSystem
+	parts      []*actor.PID
+	router     *replicaRouter
+	clock      hybridClock
+	metrics    *metrics
+	view       atomic.Pointer[clusterView]
+	hints      atomic.Pointer[hintIndex] // undelivered hints across the cluster, from gossip
 	// ownHints is this node's hint summary, which its gossip carries;
 	// hintSummary keeps it.
 	ownHints    atomic.Pointer[[]*messages.HintSummary]
@@ -171,7 +172,8 @@ func (n *Node) startActors() {
 	self.State, self.Ready = n.ringState.State, n.ringState.Ready
 	n.setView(newClusterView(n.cfg.Partitions, []members.Member{self}, nil, n.ns.maxN()))
 	n.members = n.system.Root.Spawn(n.props(func() actor.Actor { return newMembershipActor(n) }))
-	n.coord = &coordEnv{self: n.id, root: n.system.Root, router: n.router, targets: n.targets,
+	n.coordHosts = newCoordHosts(n.system.Root, n.props)
+	n.coord = &coordEnv{self: n.id, router: n.router, targets: n.targets,
 		hintHolders: n.hintHolders, respond: n.respond, metrics: n.metrics, log: n.log}
 	n.spawnHealing()
 	n.transfers = newTransferManager(n.healEnv(), n.viewChanged,
