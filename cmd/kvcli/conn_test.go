@@ -39,6 +39,12 @@ func startSecureNATS(t *testing.T, tlsConfig *tls.Config) *server.Server {
 	if tlsConfig != nil {
 		opts.TLSConfig, opts.TLS = tlsConfig, true
 	}
+	return runNATS(t, opts)
+}
+
+// runNATS starts a nats-server in process, stopped when the test ends.
+func runNATS(t *testing.T, opts *server.Options) *server.Server {
+	t.Helper()
 	s, err := server.NewServer(opts)
 	if err != nil {
 		t.Fatal(err)
