@@ -1,11 +1,13 @@
 package client_test
 
-// This file holds a FAKE quorumkv node for the SDK's tests and examples: an
+// This file holds a FAKE quorumkv node for the SDK's unit tests: an
 // embedded nats-server plus a responder on kv.api.* that keeps values in a
 // map. It imitates the wire contract (messages/kv.proto) closely enough to
 // exercise the SDK's encoding, error mapping and timeouts, and nothing more:
-// it has no replicas, no version vectors and no storage. The real node is
-// tested end to end elsewhere (cmd/node and the lead's end-to-end tests).
+// it has no replicas, no version vectors and no storage. The examples run
+// on a real node, and parity_test.go checks the fake's answers against a
+// real node's so that the two cannot drift; the node itself is tested end
+// to end in e2e/.
 //
 // Keys that steer the fake:
 //
