@@ -42,16 +42,27 @@ func (h *coordHost) Receive(c actor.Context) {
 	case *coordStart:
 		h.live[m.id] = m.c
 		m.c.receive(coordStarted{})
+	case *replicaReply:
+		h.route(m.coord, m)
 	case *coordMsg:
-		// A coordinator that has stopped drops what still arrives for it,
-		// as a stopped actor did.
-		if co, ok := h.live[m.id]; ok {
-			co.receive(m.msg)
-		}
+		h.route(m.id, m.msg)
 	}
 }
 
-// deliver sends msg to coordinator id; safe from any goroutine.
+// route hands msg to coordinator id. A coordinator that has stopped drops
+// what still arrives for it, as a stopped actor did.
+func (h *coordHost) route(id uint64, msg any) {
+	if co, ok := h.live[id]; ok {
+		co.receive(msg)
+	}
+}
+
+// reply sends a replica's reply to its coordinator, which the reply names,
+// so the hot path sends it without a wrapper; safe from any goroutine.
+func (h *coordHost) reply(r *replicaReply) { h.root.Send(h.pid, r) }
+
+// deliver sends any other msg (the deadline) to coordinator id; safe from
+// any goroutine.
 func (h *coordHost) deliver(id uint64, msg any) {
 	h.root.Send(h.pid, &coordMsg{id: id, msg: msg})
 }

@@ -22,6 +22,7 @@ type (
 
 // replicaReply carries one replica's answer back into a coordinator.
 type replicaReply struct {
+	coord uint64 // the coordinator's id on its host
 	node  string
 	phase quorum.Phase
 	res   replicaResult
@@ -91,7 +92,7 @@ func (s *scatter) call(e quorumEffect, call *replicaCall) {
 		call.done = func(replicaResult) {}
 	} else {
 		host, id, node, ph := s.host, s.id, e.To, e.Phase
-		call.done = func(res replicaResult) { host.deliver(id, &replicaReply{node: node, phase: ph, res: res}) }
+		call.done = func(res replicaResult) { host.reply(&replicaReply{coord: id, node: node, phase: ph, res: res}) }
 	}
 	s.env.router.call(e.To, call)
 }
