@@ -15,6 +15,14 @@ type getCoordinator struct {
 	scatter
 	msg *nats.Msg
 	q   *quorum.Get[vclock.Record]
+	// mine is this node's record when its cache answered the read at
+	// once, and mineDigest its version: the other replicas are asked for
+	// the record only if theirs differs, and otherwise answer "same".
+	mine       vclock.Record
+	mineDigest uint64
+	// inline holds replies that came back without a trip through a
+	// mailbox, to be stepped once the current effects are carried out.
+	inline []*replicaReply
 }
 
 func (g *getCoordinator) receive(msg any) {
@@ -23,6 +31,9 @@ func (g *getCoordinator) receive(msg any) {
 		g.onStarted()
 	case *replicaReply:
 		g.logFailure(m)
+		if m.res.same {
+			m.res.record = g.mine
+		}
 		g.apply(g.q.Step(m.event()))
 	case requestDeadline:
 		g.apply(g.q.Step(quorum.Deadline[vclock.Record]()))
@@ -41,27 +52,52 @@ func (g *getCoordinator) onStarted() {
 }
 
 func (g *getCoordinator) apply(effs []quorumEffect) {
-	for _, e := range effs {
-		switch e.Kind {
-		case quorum.Send:
-			g.send(e)
-		case quorum.Answer:
-			g.answer(e)
-		case quorum.Done:
-			g.stop()
+	for {
+		for _, e := range effs {
+			switch e.Kind {
+			case quorum.Send:
+				g.send(e)
+			case quorum.Answer:
+				g.answer(e)
+			case quorum.Done:
+				g.stop()
+			}
 		}
+		if len(g.inline) == 0 {
+			return
+		}
+		// Step only after the loop: effs is valid until the next Step.
+		r := g.inline[0]
+		g.inline = g.inline[1:]
+		effs = g.q.Step(r.event())
 	}
 }
 
 func (g *getCoordinator) send(e quorumEffect) {
 	if e.Phase == quorum.Read {
-		g.call(e, &replicaCall{op: messages.ReplicaOp_REPLICA_OP_GET})
+		g.read(e)
 		return
 	}
 	if e.Phase == quorum.Repair {
 		g.env.metrics.readRepairs.Inc()
 	}
 	g.call(e, &replicaCall{op: messages.ReplicaOp_REPLICA_OP_MERGE, record: e.Record})
+}
+
+// read asks one replica for the key. This node's own replica answers from
+// its cache on the spot when it can; since reads go out self first, the
+// other replicas' reads then carry its version's digest.
+func (g *getCoordinator) read(e quorumEffect) {
+	if e.To == g.env.self && g.mineDigest == 0 {
+		if res, ok := g.env.readCached(g.part, g.ns, g.key); ok {
+			if res.found {
+				g.mine, g.mineDigest = res.record, res.record.Digest()
+			}
+			g.inline = append(g.inline, &replicaReply{coord: g.id, node: e.To, phase: e.Phase, res: res})
+			return
+		}
+	}
+	g.call(e, &replicaCall{op: messages.ReplicaOp_REPLICA_OP_GET, digest: g.mineDigest})
 }
 
 func (g *getCoordinator) answer(e quorumEffect) {

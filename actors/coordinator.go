@@ -53,9 +53,13 @@ type coordEnv struct {
 	router      *replicaRouter
 	targets     func(partition int, plan quorum.Plan) quorum.Targets
 	hintHolders func(partition int, asked []string) (map[string]bool, []string)
-	respond     func(m *nats.Msg, resp proto.Message)
-	metrics     *metrics
-	log         *slog.Logger
+	// readCached reads this node's replica of a key from its partition's
+	// record cache, from any goroutine; ok is false when the read must go
+	// through the partition actor.
+	readCached func(partition int, namespace, key string) (res replicaResult, ok bool)
+	respond    func(m *nats.Msg, resp proto.Message)
+	metrics    *metrics
+	log        *slog.Logger
 }
 
 // scatter is what both coordinator actors share: the request, its plan,

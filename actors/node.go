@@ -35,6 +35,7 @@ type Node struct {
 	conn       transport.Conn // every message in or out: NATS, or memory in tests
 	system     *actor.ActorSystem
 	parts      []*actor.PID
+	partActors []*partitionActor // the actors behind parts, for cachedRead
 	router     *replicaRouter
 	clock      hybridClock
 	metrics    *metrics
@@ -150,6 +151,7 @@ func (n *Node) startActors() {
 		actor.WithDeadLetterRequestLogging(false))
 	n.hintSummary = &hintSummary{publish: func(s []*messages.HintSummary) { n.ownHints.Store(&s); n.setHints(n.id, s) }}
 	n.parts = make([]*actor.PID, n.cfg.Partitions)
+	n.partActors = make([]*partitionActor, n.cfg.Partitions)
 	var started sync.WaitGroup
 	started.Add(n.cfg.Partitions)
 	servePace := &pacer{rate: n.cfg.HandoffRate, quit: n.quit}
@@ -161,6 +163,7 @@ func (n *Node) startActors() {
 		if n.cfg.RecordCacheBytes > 0 {
 			pa.cache = newRecordCache(n.cfg.RecordCacheBytes / n.cfg.Partitions)
 		}
+		n.partActors[p] = pa
 		n.parts[p] = n.system.Root.Spawn(n.props(func() actor.Actor { return pa }))
 	}
 	// Serve only once every partition has built its Merkle trees and
@@ -174,7 +177,8 @@ func (n *Node) startActors() {
 	n.members = n.system.Root.Spawn(n.props(func() actor.Actor { return newMembershipActor(n) }))
 	n.coordHosts = newCoordHosts(n.system.Root, n.props)
 	n.coord = &coordEnv{self: n.id, router: n.router, targets: n.targets,
-		hintHolders: n.hintHolders, respond: n.respond, metrics: n.metrics, log: n.log}
+		hintHolders: n.hintHolders, respond: n.respond, metrics: n.metrics, log: n.log,
+		readCached: func(p int, ns, key string) (replicaResult, bool) { return n.partActors[p].cachedRead(ns, key) }}
 	n.spawnHealing()
 	n.transfers = newTransferManager(n.healEnv(), n.viewChanged,
 		func(p int) { n.system.Root.Send(n.members, &readyNote{partition: p}) })

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -63,7 +64,8 @@ type partitionActor struct {
 	trees map[string]*nsTree
 	built time.Time
 	// hints counts (key, target) pairs of the hints this partition holds.
-	hints int
+	// Only the actor changes it; coordinators read it (cachedRead).
+	hints atomic.Int64
 	// noteHint tells the node's hint summary of a new hint target here.
 	noteHint func(target string, partition int)
 	// scanPace bounds the bytes this node serves to ownership transfers.
@@ -91,6 +93,32 @@ func (p *partitionActor) read(namespace, key string) (vclock.Record, bool, error
 		p.cache.put(k, rec)
 	}
 	return rec, found, err
+}
+
+// cachedRead answers a read of this replica from another goroutine when
+// the record is in the cache and the partition holds no hints (a hint
+// would have to be merged in from storage); ok is false otherwise, and the
+// read goes through the actor. A write is in the cache before it is
+// acknowledged, so a hit never misses an acknowledged write.
+func (p *partitionActor) cachedRead(namespace, key string) (res replicaResult, ok bool) {
+	if p.cache == nil || p.hints.Load() > 0 {
+		return replicaResult{}, false
+	}
+	rec, ok := p.cache.get(cacheKey(namespace, key))
+	if !ok {
+		return replicaResult{}, false
+	}
+	p.metrics.replicaOps.WithLabelValues("get").Inc()
+	return replicaResult{record: rec, found: len(rec.Siblings) > 0 || len(rec.Context) > 0}, true
+}
+
+// readResult is a GET's answer: the record, or only "same" when the
+// caller named the digest of the version it already holds and this is it.
+func readResult(rec vclock.Record, found bool, digest uint64) replicaResult {
+	if found && digest != 0 && rec.Digest() == digest {
+		return replicaResult{found: true, same: true}
+	}
+	return replicaResult{record: rec, found: found}
 }
 
 func (p *partitionActor) Receive(c actor.Context) {
@@ -148,15 +176,21 @@ func (p *partitionActor) onCall(call *replicaCall) {
 
 // onGet answers a read with the key's record and, where this node holds a
 // hint for the key (it was a fallback), the hint's record merged in: a
-// read must find an acknowledged write that only fallbacks hold.
+// read must find an acknowledged write that only fallbacks hold. A caller
+// that sent the digest of the version it holds gets only "same" when that
+// is this replica's version too, instead of the record again.
 func (p *partitionActor) onGet(call *replicaCall) {
 	rec, found, err := p.read(call.namespace, call.key)
-	if err == nil && p.hints > 0 {
+	if err == nil && p.hints.Load() > 0 {
 		if h, ok, herr := p.db.GetHint(p.id, call.namespace, call.key); herr == nil && ok {
 			rec, found = syncRecords(call.mode, rec, h.Record), true
 		}
 	}
-	call.done(replicaResult{record: rec, found: found, err: err})
+	if err != nil {
+		call.done(replicaResult{err: err})
+		return
+	}
+	call.done(readResult(rec, found, call.digest))
 }
 
 // onPut advances the key's version at this replica: the coordinating
@@ -216,13 +250,16 @@ func (p *partitionActor) onMerge(call *replicaCall) {
 	}
 	next := syncRecords(call.mode, cur, call.record)
 	if found && next.Equal(cur) {
-		call.done(replicaResult{record: cur, found: true})
+		call.done(replicaResult{found: true})
 		return
 	}
 	p.persist(call, cur, found, next)
 }
 
-// persist applies rec (replacing cur) and replies once it is durable.
+// persist applies rec (replacing cur) and replies once it is durable. A
+// PUT's reply carries the new record (the coordinator answers the client
+// with its context); a MERGE's is a bare acknowledgement, since no caller
+// reads it and it would double the bytes of every replicated write.
 func (p *partitionActor) persist(call *replicaCall, cur vclock.Record, found bool, rec vclock.Record) {
 	k := cacheKey(call.namespace, call.key)
 	pending, err := p.db.Put(p.id, call.namespace, call.key, rec)
@@ -234,7 +271,11 @@ func (p *partitionActor) persist(call *replicaCall, cur vclock.Record, found boo
 	}
 	p.cache.put(k, rec)
 	p.recordChanged(call.namespace, call.key, cur, found, rec, true)
-	p.replyDurable(call, pending, replicaResult{record: rec, found: true, actor: p.actor})
+	res := replicaResult{found: true}
+	if call.op == messages.ReplicaOp_REPLICA_OP_PUT {
+		res.record, res.actor = rec, p.actor
+	}
+	p.replyDurable(call, pending, res)
 }
 
 // replyDurable answers call with res once pending is durable.

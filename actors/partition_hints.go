@@ -24,7 +24,7 @@ func (p *partitionActor) countHints() {
 }
 
 func (p *partitionActor) addHints(n int) {
-	p.hints += n
+	p.hints.Add(int64(n))
 	p.metrics.hints.Add(int64(n))
 }
 

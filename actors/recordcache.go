@@ -1,18 +1,25 @@
 package actors
 
 import (
+	"sync"
+
 	"github.com/quorumkv/quorumkv/vclock"
 )
 
 // recordCache keeps the latest records a partition actor read or wrote, so
-// that the read-modify-write of a hot key skips Pebble. It is safe without
-// locks or invalidation because the partition actor that owns it is the
-// only writer of its keyspace and the only user of the cache: every write
-// goes through put, so a cached record is always the stored one.
+// that the read-modify-write of a hot key skips Pebble. It needs no
+// invalidation because the partition actor that owns it is the only writer
+// of its keyspace and the only one that fills the cache: every write goes
+// through put after it reached storage, so a cached record is always the
+// stored one. Coordinators read it from other goroutines (a read that
+// hits is answered without a trip through the actor's mailbox), hence the
+// lock; they never fill it, since a record they read from storage could
+// be older than one the actor is writing at that moment.
 //
 // Eviction is first-in first-out by insertion, within a byte budget: cheap,
 // and close enough to LRU for a cache whose job is the hot set.
 type recordCache struct {
+	mu     sync.Mutex
 	budget int
 	bytes  int
 	items  map[string]cachedRecord
@@ -34,7 +41,9 @@ func (c *recordCache) get(k string) (vclock.Record, bool) {
 	if c == nil {
 		return vclock.Record{}, false
 	}
+	c.mu.Lock()
 	e, ok := c.items[k]
+	c.mu.Unlock()
 	return e.rec, ok
 }
 
@@ -46,8 +55,10 @@ func (c *recordCache) put(k string, rec vclock.Record) {
 		return
 	}
 	size := recordSize(k, rec)
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if size > c.budget/4 {
-		c.remove(k) // too large to be worth holding
+		c.removeLocked(k) // too large to be worth holding
 		return
 	}
 	if old, ok := c.items[k]; ok {
@@ -66,6 +77,12 @@ func (c *recordCache) remove(k string) {
 	if c == nil {
 		return
 	}
+	c.mu.Lock()
+	c.removeLocked(k)
+	c.mu.Unlock()
+}
+
+func (c *recordCache) removeLocked(k string) {
 	if old, ok := c.items[k]; ok {
 		c.bytes -= old.size
 		delete(c.items, k)
@@ -76,7 +93,7 @@ func (c *recordCache) evictOldest() {
 	k := c.order[0]
 	c.order[0] = ""
 	c.order = c.order[1:]
-	c.remove(k)
+	c.removeLocked(k)
 	if len(c.order) == 0 {
 		c.order = nil // let the backing array go
 	}
@@ -100,6 +117,8 @@ func (c *recordCache) clear() {
 	if c == nil {
 		return
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	clear(c.items)
 	c.order, c.bytes = c.order[:0], 0
 }

@@ -37,10 +37,13 @@ type replicaCall struct {
 	// hintFor (PUT, MERGE on a fallback) is the home node this write
 	// stands in for: the fallback keeps it as a hint for that node.
 	hintFor string
-	level   int    // TREE
-	nodes   []int  // TREE, SEGMENT: tree node indices at level
-	digest  uint64 // REAP, opHintDone: the version the record must still have
-	limit   int    // SCAN: the most record bytes to return
+	level   int   // TREE
+	nodes   []int // TREE, SEGMENT: tree node indices at level
+	// REAP, opHintDone: the version the record must still have. GET: the
+	// version the caller holds; a replica with that version answers
+	// "same" instead of sending the record back.
+	digest uint64
+	limit  int // SCAN: the most record bytes to return
 	// done is called exactly once with the outcome, from any goroutine.
 	done func(replicaResult)
 }
@@ -48,6 +51,9 @@ type replicaCall struct {
 type replicaResult struct {
 	record vclock.Record
 	found  bool
+	// same (GET with a digest): this replica holds the version the caller
+	// named; record is left empty.
+	same   bool
 	err    error
 	actor  string      // PUT: the id that issued the write's dot
 	hashes []uint64    // TREE
@@ -195,7 +201,7 @@ func replicaResultFromProto(resp *messages.ReplicaResponse) replicaResult {
 	if ae := apiErrorFromProto(resp.Error); ae != nil {
 		return replicaResult{err: ae}
 	}
-	res := replicaResult{record: wire.RecordFromProto(resp.Record), found: resp.Found, actor: resp.Actor, hashes: resp.Hashes}
+	res := replicaResult{record: wire.RecordFromProto(resp.Record), found: resp.Found, same: resp.Same, actor: resp.Actor, hashes: resp.Hashes}
 	for _, k := range resp.Keys {
 		res.keys = append(res.keys, keyDigest{key: k.Key, digest: k.Digest})
 	}
@@ -253,7 +259,7 @@ func (r *replicaRouter) serve(from string, id uint64, req *messages.ReplicaReque
 }
 
 func replicaResponseProto(res replicaResult) *messages.ReplicaResponse {
-	resp := &messages.ReplicaResponse{Found: res.found}
+	resp := &messages.ReplicaResponse{Found: res.found, Same: res.same}
 	if res.err != nil {
 		resp.Error = toAPIError(res.err).proto()
 		return resp

@@ -390,7 +390,9 @@ type ReplicaRequest struct {
 	// node indices wanted at that level (TREE: empty means all).
 	Level uint32   `protobuf:"varint,10,opt,name=level,proto3" json:"level,omitempty"`
 	Nodes []uint32 `protobuf:"varint,11,rep,packed,name=nodes,proto3" json:"nodes,omitempty"`
-	// REAP: the version digest the record must still have.
+	// REAP: the version digest the record must still have. GET: the digest
+	// of the version the caller already holds (0: none); a replica whose
+	// record has it answers same instead of the record.
 	Digest uint64 `protobuf:"fixed64,12,opt,name=digest,proto3" json:"digest,omitempty"`
 	// SCAN: the most record bytes to return (at least one record is always
 	// returned when any is left). The scan starts after (namespace, key);
@@ -522,10 +524,12 @@ func (x *ReplicaRequest) GetLimitBytes() uint32 {
 }
 
 type ReplicaResponse struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	Error  *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
-	Found  bool                   `protobuf:"varint,2,opt,name=found,proto3" json:"found,omitempty"`
-	Record *Record                `protobuf:"bytes,3,opt,name=record,proto3" json:"record,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Error *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Found bool                   `protobuf:"varint,2,opt,name=found,proto3" json:"found,omitempty"`
+	// GET: the replica's record; PUT: the record it stored. A MERGE's
+	// response is a bare acknowledgement and carries none.
+	Record *Record `protobuf:"bytes,3,opt,name=record,proto3" json:"record,omitempty"`
 	// PUT: the version-vector actor id that issued the write's dot.
 	Actor string `protobuf:"bytes,4,opt,name=actor,proto3" json:"actor,omitempty"`
 	// TREE: the hashes asked for, in the order asked.
@@ -539,8 +543,11 @@ type ReplicaResponse struct {
 	Entries        []*ScanEntry `protobuf:"bytes,7,rep,name=entries,proto3" json:"entries,omitempty"`
 	More           bool         `protobuf:"varint,8,opt,name=more,proto3" json:"more,omitempty"`
 	PartitionBytes uint64       `protobuf:"varint,9,opt,name=partition_bytes,json=partitionBytes,proto3" json:"partition_bytes,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// GET with a digest: this replica's record has the version named, and
+	// record is left out.
+	Same          bool `protobuf:"varint,10,opt,name=same,proto3" json:"same,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReplicaResponse) Reset() {
@@ -634,6 +641,13 @@ func (x *ReplicaResponse) GetPartitionBytes() uint64 {
 		return x.PartitionBytes
 	}
 	return 0
+}
+
+func (x *ReplicaResponse) GetSame() bool {
+	if x != nil {
+		return x.Same
+	}
+	return false
 }
 
 // ScanEntry is one record of a partition, as an ownership transfer streams
@@ -1316,7 +1330,7 @@ const file_internal_proto_rawDesc = "" +
 	"\x05nodes\x18\v \x03(\rR\x05nodes\x12\x16\n" +
 	"\x06digest\x18\f \x01(\x06R\x06digest\x12\x1f\n" +
 	"\vlimit_bytes\x18\r \x01(\rR\n" +
-	"limitBytes\"\xc7\x02\n" +
+	"limitBytes\"\xdb\x02\n" +
 	"\x0fReplicaResponse\x12(\n" +
 	"\x05error\x18\x01 \x01(\v2\x12.quorumkv.v1.ErrorR\x05error\x12\x14\n" +
 	"\x05found\x18\x02 \x01(\bR\x05found\x12+\n" +
@@ -1326,7 +1340,9 @@ const file_internal_proto_rawDesc = "" +
 	"\x04keys\x18\x06 \x03(\v2\x16.quorumkv.v1.KeyDigestR\x04keys\x120\n" +
 	"\aentries\x18\a \x03(\v2\x16.quorumkv.v1.ScanEntryR\aentries\x12\x12\n" +
 	"\x04more\x18\b \x01(\bR\x04more\x12'\n" +
-	"\x0fpartition_bytes\x18\t \x01(\x04R\x0epartitionBytes\"h\n" +
+	"\x0fpartition_bytes\x18\t \x01(\x04R\x0epartitionBytes\x12\x12\n" +
+	"\x04same\x18\n" +
+	" \x01(\bR\x04same\"h\n" +
 	"\tScanEntry\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12+\n" +
