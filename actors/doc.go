@@ -9,7 +9,8 @@
 //     order and never waits for an fsync in Receive: the write is applied at
 //     once and its reply goes out when the group-committed WAL sync covering
 //     it completes. Its record cache needs no invalidation because it is the
-//     cache's only user.
+//     only writer of the keyspace and the only one that fills the cache;
+//     get coordinators may read the cache (under its lock), never fill it.
 //   - A coordinator (get or put) exists for one client request. It runs on
 //     one of a few long-lived host actors, which route each reply and
 //     deadline to it by id, one message at a time, as if it were an actor
