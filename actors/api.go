@@ -10,7 +10,6 @@ import (
 
 	"github.com/quorumkv/quorumkv/members"
 	"github.com/quorumkv/quorumkv/messages"
-	"github.com/quorumkv/quorumkv/ring"
 	"github.com/quorumkv/quorumkv/transport"
 	"github.com/quorumkv/quorumkv/vclock"
 )
@@ -93,7 +92,7 @@ func (n *Node) prepare(namespace, key string, o *messages.RequestOptions) (scatt
 		return scatter{}, errorf(messages.ErrorCode_ERROR_CODE_QUORUM_UNAVAILABLE,
 			"this node is joining a cluster and has not heard from it yet; retry, or use another node")
 	}
-	part := ring.PartitionOf([]byte(key), n.cfg.Partitions)
+	part := n.placement.PartitionOf([]byte(key), n.cfg.Partitions)
 	nodes := len(v.prefs(part))
 	if nodes < plan.N {
 		n.warnUnderReplicated(ns.Name, plan.N, nodes)

@@ -34,6 +34,11 @@ type Config struct {
 	// Default 256: enough for clusters of up to about 64 nodes with a few
 	// partitions each; it can never change for a cluster.
 	Partitions int
+	// Placement is the cluster's key-to-partition rule (ring.Placement),
+	// fixed for its life like Partitions. 0 (the default) takes the data
+	// dir's, and ring.DefaultPlacement for a new one; a node with an empty
+	// data dir joining a cluster made with another placement needs it set.
+	Placement int
 
 	// Listen is the embedded NATS server's client address. Default
 	// 127.0.0.1:4222, the NATS default port, on loopback only.
@@ -186,6 +191,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Weight < 1 {
 		errs = append(errs, fmt.Errorf("weight %d: want >= 1", c.Weight))
+	}
+	if c.Placement != 0 && !ring.Placement(c.Placement).Valid() {
+		errs = append(errs, fmt.Errorf("placement %d: want 0 (the data dir's), 1 or 2", c.Placement))
 	}
 	if !ring.ValidPartitionCount(c.Partitions) {
 		errs = append(errs, fmt.Errorf("partitions %d: want a power of two in [1, 65536]", c.Partitions))

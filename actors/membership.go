@@ -16,6 +16,7 @@ import (
 
 	"github.com/quorumkv/quorumkv/members"
 	"github.com/quorumkv/quorumkv/messages"
+	"github.com/quorumkv/quorumkv/ring"
 	"github.com/quorumkv/quorumkv/storage"
 	"github.com/quorumkv/quorumkv/transport"
 )
@@ -64,19 +65,20 @@ type membershipActor struct {
 // member list), the namespace table, and the places it publishes to (the
 // cluster view, the hint index).
 type membershipEnv struct {
-	self     string
-	cfg      *Config
-	conn     transport.Conn
-	db       *storage.DB
-	ns       *namespaceTable
-	metrics  *metrics
-	log      *slog.Logger
-	fatal    func(error)
-	spawn    func(func())
-	ownHints *atomic.Pointer[[]*messages.HintSummary]
-	setHints func(holder string, sums []*messages.HintSummary)
-	setView  func(*clusterView)
-	state    *atomic.Uint32 // this node's members.State, for readers
+	self      string
+	cfg       *Config
+	placement ring.Placement // the node's key placement, which members must share
+	conn      transport.Conn
+	db        *storage.DB
+	ns        *namespaceTable
+	metrics   *metrics
+	log       *slog.Logger
+	fatal     func(error)
+	spawn     func(func())
+	ownHints  *atomic.Pointer[[]*messages.HintSummary]
+	setHints  func(holder string, sums []*messages.HintSummary)
+	setView   func(*clusterView)
+	state     *atomic.Uint32 // this node's members.State, for readers
 }
 
 // leftBroadcasts is how many gossip rounds a node that has left keeps
@@ -86,10 +88,11 @@ const leftBroadcasts = 3
 func newMembershipActor(n *Node) *membershipActor {
 	self := n.selfInfo()
 	self.Addr, self.Partitions, self.Incarnation = n.ClientURL(), n.cfg.Partitions, n.incarn
+	self.Placement = int(n.placement)
 	self.State, self.Ready = n.ringState.State, n.ringState.Ready
 	cfg := members.DefaultConfig()
 	cfg.Interval = n.cfg.GossipInterval
-	env := &membershipEnv{self: n.id, cfg: &n.cfg, conn: n.conn, db: n.db, ns: n.ns, metrics: n.metrics, log: n.log,
+	env := &membershipEnv{self: n.id, cfg: &n.cfg, placement: n.placement, conn: n.conn, db: n.db, ns: n.ns, metrics: n.metrics, log: n.log,
 		fatal: n.failFatal, spawn: n.goTracked, ownHints: &n.ownHints, setHints: n.setHints, setView: n.setView, state: &n.state}
 	m := &membershipActor{env: env, table: members.NewTable(self, cfg, time.Now()), started: time.Now(), ghostsDone: map[string]bool{}}
 	m.loadRemoved()
@@ -266,16 +269,32 @@ func (m *membershipActor) admit(mi *messages.MemberInfo) bool {
 	if !ValidNodeName(mi.Id) || mi.Weight < 1 || m.table.IsRemoved(mi.Id, mi.Epoch) {
 		return false
 	}
-	if int(mi.Partitions) == m.env.cfg.Partitions {
+	err := layoutMismatch(mi, m.env.cfg.Partitions, m.env.placement)
+	if err == nil {
 		return true
 	}
-	err := fmt.Errorf("member %s uses %d partitions, this node %d: a cluster's partition count never changes",
-		mi.Id, mi.Partitions, m.env.cfg.Partitions)
-	m.env.log.Error("refusing member with a different partition count", "member", mi.Id, "err", err)
+	m.env.log.Error("refusing member with a different layout", "member", mi.Id, "err", err)
 	if !m.joined && len(m.env.cfg.Join) > 0 {
 		m.env.fatal(err)
 	}
 	return false
+}
+
+// layoutMismatch says how a member's partition count or key placement
+// differs from this node's, which no cluster can mix: the two would look
+// for keys in different partitions.
+func layoutMismatch(mi *messages.MemberInfo, partitions int, placement ring.Placement) error {
+	if int(mi.Partitions) != partitions {
+		return fmt.Errorf("member %s uses %d partitions, this node %d: a cluster's partition count never changes",
+			mi.Id, mi.Partitions, partitions)
+	}
+	theirs := ring.Placement(max(mi.Placement, 1)) // nodes that predate placements use 1
+	if theirs != placement {
+		return fmt.Errorf("member %s places keys by placement %d, this node by %d: a cluster's placement never changes; "+
+			"start a node with an empty data dir with --placement %d to join that cluster",
+			mi.Id, theirs, placement, theirs)
+	}
+	return nil
 }
 
 func (m *membershipActor) peerIDs() []string {
@@ -340,12 +359,12 @@ func (n *Node) onGossip(msg *nats.Msg) {
 
 func memberToProto(m members.Member) *messages.MemberInfo {
 	return &messages.MemberInfo{Id: m.ID, Zone: m.Zone, Weight: uint32(m.Weight), Addr: m.Addr,
-		Partitions: uint32(m.Partitions), Incarnation: m.Incarnation, Heartbeat: m.Heartbeat,
+		Partitions: uint32(m.Partitions), Placement: uint32(m.Placement), Incarnation: m.Incarnation, Heartbeat: m.Heartbeat,
 		State: messages.MemberState(m.State), Ready: m.Ready, Epoch: m.Epoch, RingDigest: m.RingDigest}
 }
 
 func memberFromProto(p *messages.MemberInfo) members.Member {
 	return members.Member{ID: p.Id, Zone: p.Zone, Weight: int(p.Weight), Addr: p.Addr,
-		Partitions: int(p.Partitions), Incarnation: p.Incarnation, Heartbeat: p.Heartbeat,
+		Partitions: int(p.Partitions), Placement: int(p.Placement), Incarnation: p.Incarnation, Heartbeat: p.Heartbeat,
 		State: members.State(p.State), Ready: p.Ready, Epoch: p.Epoch, RingDigest: p.RingDigest}
 }

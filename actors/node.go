@@ -14,6 +14,7 @@ import (
 
 	"github.com/quorumkv/quorumkv/members"
 	"github.com/quorumkv/quorumkv/messages"
+	"github.com/quorumkv/quorumkv/ring"
 	"github.com/quorumkv/quorumkv/storage"
 	"github.com/quorumkv/quorumkv/transport"
 )
@@ -35,6 +36,7 @@ type Node struct {
 	conn       transport.Conn // every message in or out: NATS, or memory in tests
 	system     *actor.ActorSystem
 	parts      []*actor.PID
+	placement  ring.Placement    // how keys map to partitions, from the data dir
 	partActors []*partitionActor // the actors behind parts, for cachedRead
 	router     *replicaRouter
 	clock      hybridClock
@@ -102,12 +104,13 @@ func (n *Node) start() error {
 }
 
 func (n *Node) openStorage() error {
-	db, err := storage.Open(n.cfg.DataDir, storage.Options{Partitions: n.cfg.Partitions, Sync: n.cfg.Sync, FS: n.cfg.FS,
+	db, err := storage.Open(n.cfg.DataDir, storage.Options{Partitions: n.cfg.Partitions, Placement: n.cfg.Placement, Sync: n.cfg.Sync, FS: n.cfg.FS,
 		Logger: n.log.With("lib", "pebble")})
 	if err != nil {
 		return fmt.Errorf("open data dir %s: %w", n.cfg.DataDir, err)
 	}
 	n.db = db
+	n.placement = ring.Placement(db.Placement())
 	n.metrics.registry.MustRegister(newEngineCollector(db.Metrics))
 	ident, err := loadIdentity(db, n.cfg.Name)
 	if err != nil {

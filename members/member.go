@@ -42,6 +42,7 @@ type Member struct {
 	Weight     int
 	Addr       string // the node's NATS client URL, informational
 	Partitions int    // the cluster's partition count Q that this node was started with
+	Placement  int    // the cluster's key-to-partition rule this node uses (ring.Placement; 0: 1)
 	// Incarnation is bumped by the node itself each time it (re)starts; a
 	// higher incarnation supersedes everything about the old one.
 	Incarnation uint64

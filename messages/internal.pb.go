@@ -904,7 +904,10 @@ type MemberInfo struct {
 	// A hash of the member states this node routes by (ids, epochs,
 	// states): a new owner copies a partition only once every member up
 	// routes by the same states, so every write reaches it.
-	RingDigest    uint64 `protobuf:"fixed64,12,opt,name=ring_digest,json=ringDigest,proto3" json:"ring_digest,omitempty"`
+	RingDigest uint64 `protobuf:"fixed64,12,opt,name=ring_digest,json=ringDigest,proto3" json:"ring_digest,omitempty"`
+	// The cluster's key-to-partition rule this node places keys by (ring
+	// Placement; 0 from nodes that predate it, which all use placement 1).
+	Placement     uint32 `protobuf:"varint,13,opt,name=placement,proto3" json:"placement,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1012,6 +1015,13 @@ func (x *MemberInfo) GetEpoch() string {
 func (x *MemberInfo) GetRingDigest() uint64 {
 	if x != nil {
 		return x.RingDigest
+	}
+	return 0
+}
+
+func (x *MemberInfo) GetPlacement() uint32 {
+	if x != nil {
+		return x.Placement
 	}
 	return 0
 }
@@ -1358,7 +1368,7 @@ const file_internal_proto_rawDesc = "" +
 	"\x06target\x18\x01 \x01(\tR\x06target\x12\x1e\n" +
 	"\n" +
 	"partitions\x18\x02 \x01(\fR\n" +
-	"partitions\"\xbf\x02\n" +
+	"partitions\"\xdd\x02\n" +
 	"\n" +
 	"MemberInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -1375,7 +1385,8 @@ const file_internal_proto_rawDesc = "" +
 	" \x01(\fR\x05ready\x12\x14\n" +
 	"\x05epoch\x18\v \x01(\tR\x05epoch\x12\x1f\n" +
 	"\vring_digest\x18\f \x01(\x06R\n" +
-	"ringDigestJ\x04\b\b\x10\t\"a\n" +
+	"ringDigest\x12\x1c\n" +
+	"\tplacement\x18\r \x01(\rR\tplacementJ\x04\b\b\x10\t\"a\n" +
 	"\rRemovedMember\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05epoch\x18\x02 \x01(\tR\x05epoch\x12\x12\n" +

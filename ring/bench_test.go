@@ -44,7 +44,7 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 		p := PartitionOf(key, 1024)
 		_ = r.PreferenceList(p)
 		_ = r.Replicas(p, 3)
-		_ = r.PartitionOf(key)
+		_ = r.PartitionOf(DefaultPlacement, key)
 	})
 	if allocs != 0 {
 		t.Errorf("hot path allocates %.1f times per call", allocs)

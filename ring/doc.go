@@ -24,10 +24,18 @@
 // Test vectors: "" -> 0xcbf29ce484222325, "a" -> 0xaf63dc4c8601ec8c,
 // "foobar" -> 0x85944171f73967e8.
 //
-// With b = log2(Q), the partition of a key is the top b bits of its hash:
+// A cluster's placement, fixed when it is created, says which hash places
+// keys. Placement 2 (PlacementMixed, every cluster created since placements
+// had numbers) passes KeyHash through mix64 (below, under Tokens):
+// h = mix64(KeyHash(key)). Placement 1 (PlacementFNV, older clusters) uses
+// h = KeyHash(key) as it is, which crowds keys that differ only in their
+// last bytes into a few partitions.
+//
+// With b = log2(Q), the partition of a key is the top b bits of h:
 // h >> (64-b), and 0 when Q = 1. So partition p covers the hash range
 // [p << (64-b), (p+1) << (64-b)), and doubling Q splits every partition in
-// two. With Q = 256, "a" is in partition 0xaf = 175.
+// two. With Q = 256, "a" is in partition 2 and "foobar" in 64 under
+// placement 2, and in 0xaf = 175 and 0x85 = 133 under placement 1.
 //
 // # Tokens
 //

@@ -29,14 +29,14 @@ func FuzzPartitionOf(f *testing.F) {
 		if p < 0 || p >= q {
 			t.Fatalf("PartitionOf(%x, %d) = %d out of range", key, q, p)
 		}
-		if b := partitionBits(q); uint64(p) != KeyHash(key)>>(64-b) {
+		if b := partitionBits(q); uint64(p) != DefaultPlacement.Hash(key)>>(64-b) {
 			t.Fatalf("PartitionOf(%x, %d) = %d is not the top %d bits", key, q, p, b)
 		}
 		if q > 1 && PartitionOf(key, q/2) != p>>1 {
 			t.Fatalf("PartitionOf(%x, %d) = %d does not refine q/2", key, q, p)
 		}
-		if partitionStart(p, partitionBits(q)) > KeyHash(key) {
-			t.Fatalf("key hash %#x before its partition's start", KeyHash(key))
+		if partitionStart(p, partitionBits(q)) > DefaultPlacement.Hash(key) {
+			t.Fatalf("key hash %#x before its partition's start", DefaultPlacement.Hash(key))
 		}
 	})
 }

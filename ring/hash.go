@@ -34,19 +34,60 @@ func ValidPartitionCount(q int) bool {
 	return q >= 1 && q <= MaxPartitions && q&(q-1) == 0
 }
 
-// PartitionOf returns the top log2(q) bits of KeyHash(key), a partition in
-// [0, q). Using the top bits (rather than hash % q) makes partition p the
-// contiguous hash range [p<<(64-b), (p+1)<<(64-b)), so doubling q splits each
+// Placement is the rule that maps a key to its partition. A cluster keeps
+// the one it was created with for its whole life, like its partition count:
+// a different rule would look for every key in the wrong partition.
+type Placement int
+
+const (
+	// PlacementFNV takes the top bits of KeyHash itself. FNV-1a mixes a
+	// key's last bytes only into the low bits of the hash, so keys that
+	// differ only at the end (user1, user2, ...) crowd into few partitions:
+	// 10,000 such keys use 93 of 256. Data dirs made before placements had
+	// numbers use it.
+	PlacementFNV Placement = 1
+	// PlacementMixed takes the top bits of mix64(KeyHash(key)), which
+	// spreads such keys evenly (all 256 partitions, none above twice the
+	// mean). New clusters use it.
+	PlacementMixed Placement = 2
+
+	// DefaultPlacement is the placement of a new cluster.
+	DefaultPlacement = PlacementMixed
+)
+
+// Valid reports whether p is a placement this build knows.
+func (p Placement) Valid() bool { return p == PlacementFNV || p == PlacementMixed }
+
+// Hash is the ring position of key under p: the hash whose top log2(Q)
+// bits are its partition.
+func (p Placement) Hash(key []byte) uint64 {
+	if p == PlacementFNV {
+		return KeyHash(key)
+	}
+	return mix64(KeyHash(key))
+}
+
+// PartitionOf returns the top log2(q) bits of p.Hash(key), a partition in
+// [0, q). Using the top bits (rather than hash % q) makes partition i the
+// contiguous hash range [i<<(64-b), (i+1)<<(64-b)), so doubling q splits each
 // partition in two instead of reshuffling keys.
 //
-// q must satisfy ValidPartitionCount; anything else is a programming error
-// (q is a cluster-wide constant) and PartitionOf panics.
-func PartitionOf(key []byte, q int) int {
+// q must satisfy ValidPartitionCount and p must be Valid; anything else is a
+// programming error (both are cluster-wide constants) and PartitionOf
+// panics.
+func (p Placement) PartitionOf(key []byte, q int) int {
 	if !ValidPartitionCount(q) {
 		panic(fmt.Sprintf("ring: PartitionOf: invalid partition count %d (want a power of two in [1, %d])", q, MaxPartitions))
 	}
-	return partitionOfHash(KeyHash(key), partitionBits(q))
+	if !p.Valid() {
+		panic(fmt.Sprintf("ring: PartitionOf: unknown placement %d", p))
+	}
+	return partitionOfHash(p.Hash(key), partitionBits(q))
 }
+
+// PartitionOf is DefaultPlacement.PartitionOf: the partition of key in a
+// cluster created by this build.
+func PartitionOf(key []byte, q int) int { return DefaultPlacement.PartitionOf(key, q) }
 
 // partitionBits returns log2(q) for a valid partition count q.
 func partitionBits(q int) uint {

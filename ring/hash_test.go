@@ -2,9 +2,11 @@ package ring
 
 import (
 	"encoding/binary"
+	"fmt"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -63,7 +65,7 @@ func TestValidPartitionCount(t *testing.T) {
 }
 
 func TestPartitionOfTopBits(t *testing.T) {
-	// KeyHash("a") = 0xaf63dc4c8601ec8c = 0b1010_1111_0110_0011...
+	// Placement 1: KeyHash("a") = 0xaf63dc4c8601ec8c = 0b1010_1111_0110_0011...
 	tests := []struct {
 		q    int
 		want int
@@ -72,7 +74,7 @@ func TestPartitionOfTopBits(t *testing.T) {
 		{1 << 16, 0xaf63},
 	}
 	for _, tc := range tests {
-		if got := PartitionOf([]byte("a"), tc.q); got != tc.want {
+		if got := PlacementFNV.PartitionOf([]byte("a"), tc.q); got != tc.want {
 			t.Errorf("PartitionOf(a, %d) = %#x, want %#x", tc.q, got, tc.want)
 		}
 	}
@@ -99,7 +101,7 @@ func TestPartitionOfRangeAndNesting(t *testing.T) {
 			if p>>1 != prev {
 				t.Fatalf("PartitionOf(%x, %d) = %d does not refine %d at q/2", key, q, p, prev)
 			}
-			if uint64(p) != KeyHash(key)>>(64-b) {
+			if uint64(p) != DefaultPlacement.Hash(key)>>(64-b) {
 				t.Fatalf("PartitionOf(%x, %d) = %d is not the top %d bits", key, q, p, b)
 			}
 			prev = p
@@ -190,5 +192,77 @@ func TestMix64IsSplitmix64(t *testing.T) {
 	// the finalizer runs; the first output is a published test value.
 	if got := mix64(0x9e3779b97f4a7c15); got != 0xe220a8397b1dcdaf {
 		t.Errorf("mix64(gamma) = %#x, want 0xe220a8397b1dcdaf", got)
+	}
+}
+
+// Keys that differ only in their last bytes, as generated keys do, spread
+// over every partition under the default placement. Under placement 1 they
+// crowd into a third of them, which is why it is kept only for clusters
+// made with it.
+func TestPlacementSpreadsSequentialKeys(t *testing.T) {
+	const keys, q = 10000, 256
+	for _, format := range []string{"user%d", "%d", "order-%08d", "tenant/7/item/%d"} {
+		counts := make([]int, q)
+		for i := range keys {
+			counts[PlacementMixed.PartitionOf(fmt.Appendf(nil, format, i), q)]++
+		}
+		lo, hi := slices.Min(counts), slices.Max(counts)
+		if mean := keys / q; lo == 0 || hi > 2*mean {
+			t.Errorf("%q under placement 2: partitions hold %d to %d keys (mean %d); want every partition used and none above twice the mean",
+				format, lo, hi, mean)
+		}
+	}
+	used := map[int]bool{}
+	for i := range keys {
+		used[PlacementFNV.PartitionOf(fmt.Appendf(nil, "user%d", i), q)] = true
+	}
+	if len(used) > q/2 {
+		t.Errorf("placement 1 put user0..user9999 in %d of %d partitions; its known skew has changed, so old clusters would misplace keys", len(used), q)
+	}
+}
+
+// Placements are part of the contract with data on disk and with
+// ring-aware clients: these values must never change.
+func TestPlacementVectors(t *testing.T) {
+	tests := []struct {
+		key       string
+		placement Placement
+		q, want   int
+	}{
+		{"a", PlacementFNV, 256, 0xaf},
+		{"foobar", PlacementFNV, 256, 0x85},
+		{"a", PlacementFNV, 1, 0},
+		{"a", PlacementMixed, 256, 2},
+		{"foobar", PlacementMixed, 256, 64},
+		{"user1", PlacementMixed, 65536, 48015},
+		{"a", PlacementMixed, 1, 0},
+	}
+	for _, tc := range tests {
+		if got := tc.placement.PartitionOf([]byte(tc.key), tc.q); got != tc.want {
+			t.Errorf("placement %d: PartitionOf(%q, %d) = %d, want %d", tc.placement, tc.key, tc.q, got, tc.want)
+		}
+	}
+	if PartitionOf([]byte("a"), 256) != DefaultPlacement.PartitionOf([]byte("a"), 256) || DefaultPlacement != PlacementMixed {
+		t.Error("PartitionOf is not the default placement's, or the default is not placement 2")
+	}
+	// Placement 2 is placement 1's hash through mix64, the token finalizer.
+	if PlacementMixed.Hash([]byte("foobar")) != mix64(0x85944171f73967e8) {
+		t.Error("placement 2's hash is not mix64 of FNV-1a")
+	}
+}
+
+func TestUnknownPlacementPanics(t *testing.T) {
+	for _, p := range []Placement{0, 3, -1} {
+		if p.Valid() {
+			t.Errorf("placement %d is valid", p)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("PartitionOf under placement %d did not panic", p)
+				}
+			}()
+			p.PartitionOf([]byte("k"), 256)
+		}()
 	}
 }

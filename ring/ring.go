@@ -112,10 +112,10 @@ func (r *Ring) Partitions() int { return r.q }
 // TokensPerWeight returns the tokensPerWeight the ring was built with.
 func (r *Ring) TokensPerWeight() int { return r.tpw }
 
-// PartitionOf returns the partition of key in this ring; it is
-// PartitionOf(key, r.Partitions()).
-func (r *Ring) PartitionOf(key []byte) int {
-	return partitionOfHash(KeyHash(key), r.bits)
+// PartitionOf returns the partition of key in this ring under placement
+// p; it is p.PartitionOf(key, r.Partitions()).
+func (r *Ring) PartitionOf(p Placement, key []byte) int {
+	return p.PartitionOf(key, r.q)
 }
 
 // Members returns a copy of the members, sorted by ID.

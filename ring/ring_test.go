@@ -101,7 +101,7 @@ func TestAccessors(t *testing.T) {
 		t.Errorf("Partitions=%d TokensPerWeight=%d", r.Partitions(), r.TokensPerWeight())
 	}
 	for _, k := range []string{"", "a", "user/42", "\xff\x00"} {
-		if got, want := r.PartitionOf([]byte(k)), PartitionOf([]byte(k), 64); got != want {
+		if got, want := r.PartitionOf(PlacementFNV, []byte(k)), PlacementFNV.PartitionOf([]byte(k), 64); got != want {
 			t.Errorf("r.PartitionOf(%q) = %d, want %d", k, got, want)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 type DB struct {
 	db         *pebble.DB
 	partitions int
+	placement  int
 	sync       SyncMode
 	log        *slog.Logger
 
@@ -61,7 +62,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err := checkDir(opts.FS, dir); err != nil {
 		return nil, err
 	}
-	d := &DB{partitions: opts.Partitions, sync: opts.Sync, log: opts.Logger}
+	d := &DB{partitions: opts.Partitions, placement: opts.Placement, sync: opts.Sync, log: opts.Logger}
 	d.drained = sync.NewCond(&d.drainMu)
 	d.db, err = openPebble(dir, opts, d.onCorruption)
 	if err != nil {
@@ -132,6 +133,10 @@ func (d *DB) onCorruption(info pebble.DataCorruptionInfo) {
 
 // Partitions returns Q, the partition count the store was opened with.
 func (d *DB) Partitions() int { return d.partitions }
+
+// Placement returns the number of the key-to-partition rule the data dir
+// was made with (see Options.Placement).
+func (d *DB) Placement() int { return d.placement }
 
 // Close waits for calls in progress, then closes pebble. Pending.Wait may
 // still be called afterwards. A scan callback must not call Close (it would

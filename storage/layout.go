@@ -22,6 +22,21 @@ const (
 	reservedMetaPrefix = "storage."
 	metaFormat         = reservedMetaPrefix + "format"
 	metaPartitions     = reservedMetaPrefix + "partitions"
+	metaPlacement      = reservedMetaPrefix + "placement"
+)
+
+// Key-to-partition rules (package ring's Placement numbers). Storage only
+// records which one a data dir was made with: the records' keys embed
+// partitions computed by it.
+const (
+	// LegacyPlacement is the rule of data dirs made before the rule was
+	// recorded.
+	LegacyPlacement = 1
+	// NewPlacement is the rule a new data dir gets when Options.Placement
+	// is 0.
+	NewPlacement = 2
+	// maxPlacement is the newest rule this build knows.
+	maxPlacement = 2
 )
 
 // checkDir refuses to create a database in a directory that already holds
@@ -94,6 +109,31 @@ func (d *DB) checkLayout(dir string) error {
 		return fmt.Errorf("storage: open %s: %w: created with %d partitions, configured with %d",
 			dir, ErrLayoutMismatch, q, d.partitions)
 	}
+	return d.checkPlacement(dir)
+}
+
+// checkPlacement reads the data dir's placement (LegacyPlacement when it
+// has none recorded) and checks it against the one asked for, if any.
+func (d *DB) checkPlacement(dir string) error {
+	pv, ok, err := d.GetMeta(metaPlacement)
+	if err != nil {
+		return err
+	}
+	placement := LegacyPlacement
+	if ok {
+		if placement, err = strconv.Atoi(string(pv)); err != nil || placement < 1 {
+			return fmt.Errorf("storage: open %s: %w: layout metadata damaged (placement %q)", dir, ErrCorrupt, pv)
+		}
+	}
+	if placement > maxPlacement {
+		return fmt.Errorf("storage: open %s: %w: key placement %d, this build knows up to %d",
+			dir, ErrUnsupportedFormat, placement, maxPlacement)
+	}
+	if d.placement != 0 && d.placement != placement {
+		return fmt.Errorf("storage: open %s: %w: created with key placement %d, configured with %d",
+			dir, ErrLayoutMismatch, placement, d.placement)
+	}
+	d.placement = placement
 	return nil
 }
 
@@ -121,6 +161,14 @@ func (d *DB) initLayout(dir string) (err error) {
 	defer b.Close()
 	_ = b.Set(metaKey(metaFormat), []byte(strconv.Itoa(formatVersion)), nil)
 	_ = b.Set(metaKey(metaPartitions), []byte(strconv.Itoa(d.partitions)), nil)
+	if d.placement == 0 {
+		d.placement = NewPlacement
+	}
+	if d.placement > maxPlacement {
+		return fmt.Errorf("storage: open %s: %w: key placement %d, this build knows up to %d",
+			dir, ErrInvalid, d.placement, maxPlacement)
+	}
+	_ = b.Set(metaKey(metaPlacement), []byte(strconv.Itoa(d.placement)), nil)
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("storage: open %s: writing layout metadata: %w", dir, err)
 	}

@@ -59,6 +59,8 @@ func TestOpenFormatAndDamagedLayout(t *testing.T) {
 	}{
 		"newer format":       {metaFormat, "99", ErrUnsupportedFormat},
 		"garbled partitions": {metaPartitions, "eight", ErrCorrupt},
+		"newer placement":    {metaPlacement, "9", ErrUnsupportedFormat},
+		"garbled placement":  {metaPlacement, "two", ErrCorrupt},
 	} {
 		t.Run(name, func(t *testing.T) {
 			fs := vfs.NewMem()
@@ -222,5 +224,65 @@ func removeGlob(t *testing.T, pattern string) {
 		if err := os.Remove(f); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A data dir records the key placement it was made with. An old one that
+// has none recorded reads as the legacy placement; a node configured with
+// another placement than its data dir's is refused, like a different Q.
+func TestOpenRecordsPlacement(t *testing.T) {
+	open := func(fs vfs.FS, placement int) (*DB, error) {
+		opts := memOptions(fs)
+		opts.Placement = placement
+		return Open("db", opts)
+	}
+	fs := vfs.NewMem()
+	d, err := open(fs, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Placement() != NewPlacement {
+		t.Fatalf("new data dir: placement %d, want %d", d.Placement(), NewPlacement)
+	}
+	_ = d.Close()
+	if d, err = open(fs, NewPlacement); err != nil || d.Placement() != NewPlacement {
+		t.Fatalf("reopen naming its placement: %v", err)
+	}
+	_ = d.Close()
+	if _, err := open(fs, LegacyPlacement); !errors.Is(err, ErrLayoutMismatch) {
+		t.Fatalf("reopen with another placement: %v, want ErrLayoutMismatch", err)
+	}
+
+	// A data dir made before placements were recorded.
+	if d, err = open(fs, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.db.Delete(metaKey(metaPlacement), pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	_ = d.Close()
+	if d, err = open(fs, 0); err != nil || d.Placement() != LegacyPlacement {
+		t.Fatalf("old data dir: placement %v (err %v), want %d", d, err, LegacyPlacement)
+	}
+	_ = d.Close()
+	if _, err := open(fs, NewPlacement); !errors.Is(err, ErrLayoutMismatch) {
+		t.Fatalf("old data dir opened as placement 2: %v, want ErrLayoutMismatch", err)
+	}
+
+	// A new data dir made for a cluster of placement 1.
+	fs1 := vfs.NewMem()
+	if d, err = open(fs1, LegacyPlacement); err != nil {
+		t.Fatal(err)
+	}
+	_ = d.Close()
+	if d, err = open(fs1, 0); err != nil || d.Placement() != LegacyPlacement {
+		t.Fatalf("data dir made with placement 1 reopened: %v", err)
+	}
+	_ = d.Close()
+	if _, err := open(vfs.NewMem(), maxPlacement+1); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("new data dir with an unknown placement: %v, want ErrInvalid", err)
+	}
+	if _, err := open(vfs.NewMem(), -1); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("negative placement: %v, want ErrInvalid", err)
 	}
 }

@@ -76,6 +76,12 @@ type Options struct {
 	// into a new data dir and must match on every later Open: keys embed the
 	// partition number, so a different Q would misplace every record.
 	Partitions int
+	// Placement is the number of the cluster's key-to-partition rule
+	// (package ring). 0 takes the data dir's, and NewPlacement for a new
+	// one; any other value is written into a new data dir and must match
+	// an existing one's. Data dirs made before placements were recorded
+	// hold LegacyPlacement.
+	Placement int
 	// Sync is the durability mode; the zero value is SyncAlways.
 	Sync SyncMode
 	// CacheBytes is the block cache size in bytes; 0 means
@@ -98,6 +104,9 @@ type Options struct {
 func (o Options) withDefaults() (Options, error) {
 	if o.Partitions <= 0 || o.Partitions > maxPartitions {
 		return o, fmt.Errorf("%w: Partitions = %d, want 1..%d", ErrInvalid, o.Partitions, maxPartitions)
+	}
+	if o.Placement < 0 {
+		return o, fmt.Errorf("%w: Placement = %d", ErrInvalid, o.Placement)
 	}
 	if o.Sync != SyncAlways && o.Sync != SyncNone {
 		return o, fmt.Errorf("%w: %v", ErrInvalid, o.Sync)

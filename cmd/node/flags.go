@@ -54,6 +54,7 @@ func parseFlags(args []string, getenv func(string) string) (actors.Config, *slog
 	fs.StringVar(&cfg.Zone, "zone", "", "failure domain (rack, availability zone); replicas go to distinct zones first")
 	fs.IntVar(&cfg.Weight, "weight", 1, "capacity in units: a node of weight 2 owns about twice the data of weight 1")
 	fs.IntVar(&cfg.Partitions, "partitions", 256, "partition count Q of the cluster (a power of two, fixed for the cluster's life; every node must agree)")
+	fs.IntVar(&cfg.Placement, "placement", 0, "key-to-partition rule of the cluster, fixed for its life: 0 takes the data dir's (2 for a new one); set it only to join an empty node to a cluster made with another (1: clusters made before placements had numbers)")
 	fs.BoolVar(&cfg.JetStream, "jetstream", false, "also enable JetStream in the embedded NATS server (quorumkv does not use it; for side-by-side benchmarks)")
 	fs.StringVar(&syncMode, "sync", "always", "durability: always (fsync before acknowledging, group-committed) or none (leave flushing to the OS)")
 	fs.IntVar(&cfg.MaxValueBytes, "max-value-bytes", 1<<20, "largest value accepted, in bytes (the NATS max payload follows it, with room for JSON's base64)")

@@ -28,6 +28,8 @@ func TestBadFlags(t *testing.T) {
 		{"--sync", "sometimes"},
 		{"--weight", "0"},
 		{"--partitions", "100"},
+		{"--placement", "3"},
+		{"--placement", "-1"},
 		{"--name", "has.dot"},
 		{"--join", "nats://h:6222"}, // join without cluster-listen
 		{"--log-level", "loud"},
