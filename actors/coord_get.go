@@ -20,9 +20,10 @@ type getCoordinator struct {
 	// the record only if theirs differs, and otherwise answer "same".
 	mine       vclock.Record
 	mineDigest uint64
-	// inline holds replies that came back without a trip through a
-	// mailbox, to be stepped once the current effects are carried out.
-	inline []*replicaReply
+	// local is this node's own read when its cache answered it on the
+	// spot, to be stepped once the current effects are carried out (it
+	// is asked at most once).
+	local *replicaReply
 }
 
 func (g *getCoordinator) receive(msg any) {
@@ -63,12 +64,12 @@ func (g *getCoordinator) apply(effs []quorumEffect) {
 				g.stop()
 			}
 		}
-		if len(g.inline) == 0 {
+		if g.local == nil {
 			return
 		}
 		// Step only after the loop: effs is valid until the next Step.
-		r := g.inline[0]
-		g.inline = g.inline[1:]
+		r := g.local
+		g.local = nil
 		effs = g.q.Step(r.event())
 	}
 }
@@ -93,7 +94,7 @@ func (g *getCoordinator) read(e quorumEffect) {
 			if res.found {
 				g.mine, g.mineDigest = res.record, res.record.Digest()
 			}
-			g.inline = append(g.inline, &replicaReply{coord: g.id, node: e.To, phase: e.Phase, res: res})
+			g.local = &replicaReply{coord: g.id, node: e.To, phase: e.Phase, res: res}
 			return
 		}
 	}
