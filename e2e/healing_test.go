@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -182,8 +183,16 @@ func TestWipedReplicaRefilled(t *testing.T) {
 	restarted := time.Now()
 	c3 = testcluster.Connect(t, n3)
 	// A blind write through the wiped node at once, before it is refilled.
-	if _, err := c3.Put(testCtx(t), "epoch-key", []byte("after"), client.WithW(1), client.ViaNode(n3.Opts.Name)); err != nil {
-		t.Fatalf("write through the wiped node: %v", err)
+	// Until it has heard from the cluster it refuses, asking to retry (a
+	// node alone must not take writes nobody will look for); it accepts as
+	// soon as it has, long before its partitions are back.
+	var lastErr error
+	testcluster.WaitFor(t, 30*time.Second, "a write through the wiped node", func() bool {
+		_, lastErr = c3.Put(testCtx(t), "epoch-key", []byte("after"), client.WithW(1), client.ViaNode(n3.Opts.Name))
+		return lastErr == nil || !strings.Contains(lastErr.Error(), "has not heard from it yet")
+	})
+	if lastErr != nil {
+		t.Fatalf("write through the wiped node: %v", lastErr)
 	}
 	cl.WaitMembers(60*time.Second, cl.Nodes...)
 	// It comes back as a new life of n3: it joins, and reads use it again
